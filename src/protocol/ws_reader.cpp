@@ -34,10 +34,10 @@ std::size_t ws_reader::feed(const std::uint8_t* data, std::size_t n, handler& h)
   return pos;
 }
 
-void ws_reader::stop() {
-  state_ = state::done;
-  std::string().swap(message_);
-}
+void ws_reader::stop() { state_ = state::done; }
+
+// Frees the message buffer (after a large message, or once the stream is over).
+void ws_reader::release_buffer() { std::string().swap(message_); }
 
 // Parses straight from the input when the whole header is there; otherwise gathers the header
 // in header_buf_ across calls. Returns the input bytes consumed.
@@ -175,8 +175,8 @@ void ws_reader::deliver_message(handler& h) {
   }
   in_message_ = false;
   h.on_message(message_type_, message_, message_rsv1_);
-  if (message_.capacity() > keep_capacity) {
-    std::string().swap(message_);
+  if (message_.capacity() > keep_capacity || done()) {
+    release_buffer();
   } else {
     message_.clear();
   }
@@ -202,11 +202,13 @@ void ws_reader::deliver_close(handler& h) {
     }
   }
   stop();
+  release_buffer();
   h.on_close(code, reason);
 }
 
 void ws_reader::fail(handler& h, core::close_code code, std::string_view reason) {
   stop();
+  release_buffer();
   h.on_error(code, reason);
 }
 

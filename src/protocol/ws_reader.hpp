@@ -61,7 +61,8 @@ class ws_reader {
     return feed(reinterpret_cast<const std::uint8_t*>(s.data()), s.size(), h);
   }
 
-  // Ends the stream: feed() returns after the current callback and reads nothing more.
+  // Ends the stream: feed() returns after the current callback and reads nothing more. A
+  // payload being delivered stays valid until its callback returns.
   void stop();
 
   // True after a close frame, an error or stop().
@@ -82,6 +83,7 @@ class ws_reader {
   void deliver_message(handler& h);
   void deliver_close(handler& h);
   void fail(handler& h, core::close_code code, std::string_view reason);
+  void release_buffer();
 
   std::string message_;  // payload of the data message being assembled, unmasked
   std::size_t max_message_size_;

@@ -36,16 +36,16 @@ struct recorder : ws_reader::handler {
   std::vector<std::string> events;
   std::vector<std::size_t> capacities;  // payload capacity seen by on_message
   bool take_payload = false;            // move the message out, as a zero-copy consumer would
-  bool stop_after_message = false;
+  bool stop_in_message = false;
   ws_reader* reader = nullptr;
 
   void on_message(message_type type, std::string& payload, bool rsv1) override {
+    if (stop_in_message && reader != nullptr) reader->stop();  // payload must stay valid
     std::string e = type == message_type::text ? "text" : "binary";
     if (rsv1) e += "[rsv1]";
     events.push_back(e + ":" + printable(payload));
     capacities.push_back(payload.capacity());
     if (take_payload) std::string taken = std::move(payload);
-    if (stop_after_message && reader != nullptr) reader->stop();
   }
   void on_ping(std::string_view p) override { events.push_back("ping:" + printable(p)); }
   void on_pong(std::string_view p) override { events.push_back("pong:" + printable(p)); }
@@ -519,11 +519,16 @@ TEST(WsReaderBuffer, StopInsideCallbackEndsTheStream) {
   ws_reader reader(1 << 20);
   recorder rec;
   rec.reader = &reader;
-  rec.stop_after_message = true;
+  rec.stop_in_message = true;
   const std::string first = text("a");
   EXPECT_EQ(reader.feed(first + text("b"), rec), first.size());
   EXPECT_TRUE(reader.done());
   EXPECT_EQ(rec.events, std::vector<std::string>{"text:a"});
+}
+
+TEST(WsReaderBuffer, PerReaderStateIsSmall) {
+  // Thousands of idle connections each hold one reader: no big inline buffers.
+  EXPECT_LE(sizeof(ws_reader), 256u);
 }
 
 }  // namespace
