@@ -51,6 +51,7 @@ enum class reject_reason : std::uint8_t {
   bad_frame,
   bad_utf8,
   rate_limited,
+  bad_http,  // malformed HTTP request or request target, or a bad WebSocket upgrade
 };
 
 // Why a message left a channel's history (triplex_history_evicted_total).
@@ -75,7 +76,7 @@ struct label_traits<publish_kind> {
 template <>
 struct label_traits<reject_reason> {
   static constexpr std::string_view label = "reason";
-  static constexpr std::array<std::string_view, 19> values = {"bad_channel",
+  static constexpr std::array<std::string_view, 20> values = {"bad_channel",
                                                               "bad_json",
                                                               "unknown_op",
                                                               "too_large",
@@ -93,7 +94,8 @@ struct label_traits<reject_reason> {
                                                               "method_not_allowed",
                                                               "bad_frame",
                                                               "bad_utf8",
-                                                              "rate_limited"};
+                                                              "rate_limited",
+                                                              "bad_http"};
 };
 
 template <>
@@ -103,7 +105,7 @@ struct label_traits<eviction_cause> {
 };
 
 static_assert(label_traits<reject_reason>::values.size() ==
-              static_cast<std::size_t>(reject_reason::rate_limited) + 1);
+              static_cast<std::size_t>(reject_reason::bad_http) + 1);
 static_assert(label_traits<transport>::values.size() ==
               static_cast<std::size_t>(transport::http) + 1);
 
