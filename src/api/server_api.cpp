@@ -1,0 +1,199 @@
+// Server API methods (spec §4): see server_api.hpp.
+#include "api/server_api.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <memory>
+
+#include "core/channel_name.hpp"
+#include "protocol/command.hpp"
+#include "protocol/envelope.hpp"
+#include "protocol/json_text.hpp"
+#include "transport/worker_context.hpp"
+
+namespace triplex::api {
+
+namespace json = boost::json;
+using reason = metrics::reject_reason;
+
+protocol::http_response json_response(std::string body) {
+  protocol::http_response res;
+  res.body = std::move(body);
+  return res;
+}
+
+protocol::http_response error(core::status status, std::string_view message) {
+  protocol::http_response res;
+  res.status = static_cast<unsigned>(status);
+  res.body = protocol::http_error_body(status, message);
+  return res;
+}
+
+namespace {
+
+std::string position_json(const core::position& pos) {
+  std::string out = "{\"epoch\":";
+  protocol::append_json_string(out, pos.epoch);
+  out += ",\"offset\":";
+  protocol::append_json_uint(out, pos.offset);
+  out += '}';
+  return out;
+}
+
+reason reason_of(const protocol::command_error& e) {
+  if (e.code == core::status::payload_too_large) return reason::too_large;
+  return e.message.find("channel") != std::string::npos ? reason::bad_channel : reason::bad_json;
+}
+
+void count_publish(transport::worker_context& ctx, bool ephemeral, std::size_t n = 1) {
+  auto kind = ephemeral ? metrics::publish_kind::ephemeral : metrics::publish_kind::durable;
+  ctx.metrics->messages_published[kind].inc(n);
+}
+
+// Reads {"channel", "since"?: {"epoch","offset"} | "epoch:offset", "limit"?} of api/history.
+struct history_query {
+  std::string channel;
+  std::optional<core::position> since;
+  std::size_t limit = 100;
+  std::string error;
+};
+
+history_query parse_history_body(std::string_view body) {
+  history_query q;
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  const json::object* o = ec ? nullptr : v.if_object();
+  const json::string* ch = o && o->if_contains("channel") ? o->at("channel").if_string() : nullptr;
+  if (!ch || !core::is_valid_channel_name(*ch)) {
+    q.error = "channel: expected a valid channel name";
+    return q;
+  }
+  q.channel = std::string(*ch);
+  if (const json::value* s = o->if_contains("since"); s && !s->is_null()) {
+    const json::object* so = s->if_object();
+    const json::string* e = so && so->if_contains("epoch") ? so->at("epoch").if_string() : nullptr;
+    const json::value* off = so ? so->if_contains("offset") : nullptr;
+    if (!e || !off || !off->is_number() || off->to_number<double>() < 0) {
+      q.error = "since: expected {\"epoch\": string, \"offset\": integer}";
+      return q;
+    }
+    q.since = core::position{std::string(*e), off->to_number<std::uint64_t>()};
+  }
+  if (const json::value* l = o->if_contains("limit"); l && l->is_number())
+    q.limit = static_cast<std::size_t>(std::clamp(l->to_number<double>(), 0.0, 1000.0));
+  return q;
+}
+
+}  // namespace
+
+std::string history_json(const broker::history_result& res) {
+  std::string out = position_json(res.pos);
+  out.back() = ',';
+  out += "\"messages\":[";
+  for (std::size_t i = 0; i < res.messages.size(); ++i) {
+    if (i) out += ',';
+    out += res.messages[i]->envelope();
+  }
+  out += "]}";
+  return out;
+}
+
+void api_publish(transport::worker_context& ctx, const protocol::http_request& req,
+                 respond_fn respond) {
+  auto parsed = protocol::parse_publish_body(req.body, ctx.cfg->max_body_bytes);
+  if (auto* err = std::get_if<protocol::command_error>(&parsed)) {
+    ctx.metrics->rejected[reason_of(*err)].inc();
+    return respond(error(err->code, err->message));
+  }
+  auto& p = std::get<protocol::publish_request>(parsed);
+  count_publish(ctx, p.ephemeral);
+  broker::publish_request breq{std::move(p.channel), std::move(p.data), p.ephemeral,
+                               std::move(p.key)};
+  ctx.broker->publish(ctx.id, std::move(breq), [respond](broker::publish_result res) {
+    if (res.status != core::status::ok) return respond(error(res.status, res.error));
+    respond(json_response(res.pos.offset ? position_json(res.pos) : "{}"));
+  });
+}
+
+void api_broadcast(transport::worker_context& ctx, const protocol::http_request& req,
+                   respond_fn respond) {
+  auto parsed = protocol::parse_broadcast_body(req.body, ctx.cfg->max_body_bytes);
+  if (auto* err = std::get_if<protocol::command_error>(&parsed)) {
+    ctx.metrics->rejected[reason_of(*err)].inc();
+    return respond(error(err->code, err->message));
+  }
+  auto& b = std::get<protocol::broadcast_request>(parsed);
+  count_publish(ctx, false, b.channels.size());
+  // Every answer comes back to this worker, so the shared state needs no lock.
+  struct gather {
+    std::vector<std::string> results;
+    std::size_t left;
+    respond_fn respond;
+  };
+  auto g = std::make_shared<gather>(
+      gather{std::vector<std::string>(b.channels.size()), b.channels.size(), std::move(respond)});
+  for (std::size_t i = 0; i < b.channels.size(); ++i) {
+    broker::publish_request breq{b.channels[i], b.data, false, {}};
+    ctx.broker->publish(ctx.id, std::move(breq), [g, i](broker::publish_result res) {
+      g->results[i] = res.status == core::status::ok
+                          ? position_json(res.pos)
+                          : protocol::http_error_body(res.status, res.error);
+      if (--g->left > 0) return;
+      std::string body = "{\"results\":[";
+      for (std::size_t k = 0; k < g->results.size(); ++k) body += (k ? "," : "") + g->results[k];
+      g->respond(json_response(body + "]}"));
+    });
+  }
+}
+
+void api_history(transport::worker_context& ctx, const protocol::http_request& req,
+                 respond_fn respond) {
+  history_query q = parse_history_body(req.body);
+  if (!q.error.empty()) {
+    ctx.metrics->rejected[q.channel.empty() ? reason::bad_channel : reason::bad_json].inc();
+    return respond(error(core::status::bad_request, q.error));
+  }
+  ctx.broker->history(ctx.id, q.channel, q.since, q.limit, [respond](broker::history_result res) {
+    respond(json_response(history_json(res)));
+  });
+}
+
+void api_channels(transport::worker_context& ctx, const protocol::http_request& req,
+                  respond_fn respond) {
+  std::string pattern;
+  boost::system::error_code ec;
+  json::value v = json::parse(req.body.empty() ? "{}" : req.body, ec);
+  if (const json::object* o = ec ? nullptr : v.if_object()) {
+    if (auto* p = o->if_contains("pattern"); p && p->is_string()) pattern = p->as_string();
+  }
+  ctx.broker->channels(ctx.id, pattern, [respond](std::vector<broker::channel_info> list) {
+    std::string body = "{\"channels\":[";
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      if (i) body += ',';
+      body += "{\"channel\":";
+      protocol::append_json_string(body, list[i].channel);
+      body += ",\"subscribers\":";
+      protocol::append_json_uint(body, list[i].subscribers);
+      body += '}';
+    }
+    respond(json_response(body + "]}"));
+  });
+}
+
+void api_info(transport::worker_context& ctx, const protocol::http_request&, respond_fn respond) {
+  using metrics::transport;
+  auto uptime = std::chrono::steady_clock::now() - ctx.state->started;
+  std::string body = "{\"node\":";
+  protocol::append_json_string(body, ctx.state->node_id);
+  body += ",\"version\":\"" TRIPLEX_VERSION "\",\"uptime\":";
+  protocol::append_json_uint(body, std::chrono::duration_cast<std::chrono::seconds>(uptime).count());
+  body += ",\"connections\":{";
+  for (auto t : {transport::ws, transport::sse, transport::longpoll, transport::http}) {
+    if (t != transport::ws) body += ',';
+    body += '"' + std::string(metrics::to_string(t)) + "\":";
+    protocol::append_json_int(body, ctx.metrics->connections[t].value());
+  }
+  respond(json_response(body + "}}"));
+}
+
+}  // namespace triplex::api

@@ -1,0 +1,27 @@
+// The server API methods (spec §4), after the API key was checked.
+#pragma once
+
+#include "api/router.hpp"
+#include "broker/broker.hpp"
+#include "core/status.hpp"
+
+namespace triplex::api {
+
+void api_publish(transport::worker_context& ctx, const protocol::http_request& req,
+                 respond_fn respond);
+void api_broadcast(transport::worker_context& ctx, const protocol::http_request& req,
+                   respond_fn respond);
+void api_history(transport::worker_context& ctx, const protocol::http_request& req,
+                 respond_fn respond);
+void api_channels(transport::worker_context& ctx, const protocol::http_request& req,
+                  respond_fn respond);
+void api_info(transport::worker_context& ctx, const protocol::http_request& req,
+              respond_fn respond);
+
+// Shared by the API and the client endpoints.
+protocol::http_response json_response(std::string body);
+protocol::http_response error(core::status status, std::string_view message);
+// {"epoch":..,"offset":..,"messages":[..]} of a history answer.
+std::string history_json(const broker::history_result& res);
+
+}  // namespace triplex::api

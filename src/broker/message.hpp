@@ -1,0 +1,53 @@
+// One published message, encoded once per wire format (STYLE habit 8). Immutable after
+// make_message(); shared by every subscriber on every worker as message_ptr.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/position.hpp"
+
+namespace triplex::broker {
+
+enum class event_kind : std::uint8_t { message, gap, join, leave };
+
+struct message {
+  event_kind kind = event_kind::message;
+  std::string channel;
+  core::position pos;  // offset 0 for ephemeral messages
+  bool ephemeral = false;
+  std::string key;  // coalescing key of an ephemeral message ("" = none)
+  std::chrono::steady_clock::time_point published_at;
+
+  std::string ws_frame;   // complete unmasked WebSocket text frame carrying the envelope
+  std::size_t ws_header_size = 0;
+  std::string sse_event;  // "event: <kind>\ndata: <envelope>\n\n"
+
+  // Durable messages and gaps move a subscriber's position; they carry an SSE id line.
+  bool moves_position() const {
+    return kind == event_kind::gap || (kind == event_kind::message && !ephemeral);
+  }
+
+  // The JSON envelope of spec §2 (a view into ws_frame).
+  std::string_view envelope() const {
+    return std::string_view(ws_frame).substr(ws_header_size);
+  }
+};
+
+using message_ptr = std::shared_ptr<const message>;
+
+// Encodes a durable (pos.offset > 0) or ephemeral message once for every wire format.
+// `data_json` is already-validated JSON text.
+message_ptr make_message(std::string_view channel, const core::position& pos, bool ephemeral,
+                         std::string_view key, std::string_view data_json);
+
+// Encodes a gap envelope: the subscriber's position jumps to `pos`.
+message_ptr make_gap(std::string_view channel, const core::position& pos);
+
+// Wraps an already-encoded join or leave envelope.
+message_ptr make_presence_event(event_kind kind, std::string_view channel, std::string envelope);
+
+}  // namespace triplex::broker

@@ -1,0 +1,47 @@
+// Configuration translations: see settings_from_config.hpp.
+#include "server/settings_from_config.hpp"
+
+namespace triplex::server {
+
+transport::settings settings_from_config(const config::config& cfg) {
+  transport::settings s;
+  s.api_key = cfg.api_key;
+  s.max_header_bytes = cfg.http.max_header_bytes;
+  s.max_body_bytes = cfg.http.max_body_bytes;
+  s.header_timeout = cfg.http.header_timeout;
+  s.idle_timeout = cfg.http.idle_timeout;
+  s.ws_max_message_size = cfg.websocket.max_message_size;
+  s.ws_ping_interval = cfg.websocket.ping_interval;
+  s.ws_pong_timeout = cfg.websocket.pong_timeout;
+  s.ws_echo_endpoint = cfg.websocket.echo_endpoint;
+  s.sse_heartbeat = cfg.sse.heartbeat;
+  s.sse_retry = cfg.sse.retry;
+  s.lp_timeout = cfg.longpoll.timeout;
+  s.lp_max_timeout = cfg.longpoll.max_timeout;
+  s.lp_batch_limit = cfg.longpoll.batch_limit;
+  s.outbound_queue_bytes = cfg.limits.outbound_queue_bytes;
+  s.max_subscriptions = cfg.limits.max_subscriptions_per_connection;
+  // The config outlives every worker (the server owns both), so capturing it is safe.
+  s.rules_for = [&cfg](std::string_view channel) {
+    const auto& o = cfg.options_for_channel(channel);
+    return transport::channel_rules{o.client_publish, o.anonymous_publish,
+                                    o.anonymous_subscribe};
+  };
+  return s;
+}
+
+broker::memory_broker::limits_fn history_limits_fn(const config::config& cfg) {
+  return [&cfg](std::string_view channel) {
+    const auto& o = cfg.options_for_channel(channel);
+    return broker::history_limits{o.history_size, o.history_ttl};
+  };
+}
+
+std::vector<std::unique_ptr<boost::asio::io_context>> make_contexts(unsigned threads) {
+  std::vector<std::unique_ptr<boost::asio::io_context>> out;
+  for (unsigned i = 0; i < std::max(1u, threads); ++i)
+    out.push_back(std::make_unique<boost::asio::io_context>(1));
+  return out;
+}
+
+}  // namespace triplex::server

@@ -1,0 +1,246 @@
+// HTTP/1.1 connection: see http_session.hpp. The only file besides the stream sessions that
+// speaks Beast HTTP.
+#include "transport/http_session.hpp"
+
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/core/string.hpp>
+#include <optional>
+
+#include "api/router.hpp"
+#include "protocol/envelope.hpp"
+#include "protocol/ws_handshake.hpp"
+#include "transport/longpoll_request.hpp"
+#include "transport/sse_session.hpp"
+#include "transport/stream_request.hpp"
+#include "transport/worker_context.hpp"
+#include "transport/ws_session.hpp"
+
+namespace triplex::transport {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using error_code = boost::system::error_code;
+using reason = metrics::reject_reason;
+
+namespace {
+
+class http_session : public std::enable_shared_from_this<http_session>, public connection {
+ public:
+  http_session(worker_context& ctx, boost::asio::ip::tcp::socket socket)
+      : ctx_(ctx), stream_(std::move(socket)) {
+    ctx_.connections.insert(this);
+    ctx_.metrics->connections[metrics::transport::http].add(1);
+  }
+  ~http_session() {
+    ctx_.connections.erase(this);
+    ctx_.metrics->connections[metrics::transport::http].add(-1);
+  }
+
+  void run() { do_read(); }
+
+  void drain() override {
+    draining_ = true;
+    if (poll_) {
+      poll_->drain();  // answers at once; the response closes the connection
+    } else if (!writing_) {
+      error_code ignored;
+      stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+      stream_.socket().close(ignored);
+    }
+  }
+
+ private:
+  void do_read();
+  void on_read(error_code ec);
+  void on_read_error(error_code ec);
+  void route(http::request<http::string_body>&& req);
+  void respond(protocol::http_response res, bool keep_alive);
+  void on_write(bool keep_alive, error_code ec);
+  protocol::http_request to_request(http::request<http::string_body>& req,
+                                    protocol::http_target target);
+
+  worker_context& ctx_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<http::response<http::string_body>> response_;
+  std::shared_ptr<longpoll_request> poll_;
+  bool first_request_ = true;
+  bool writing_ = false;
+  bool draining_ = false;
+};
+
+void http_session::do_read() {
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(ctx_.cfg->max_header_bytes));
+  parser_->body_limit(ctx_.cfg->max_body_bytes);
+  stream_.expires_after(first_request_ ? ctx_.cfg->header_timeout : ctx_.cfg->idle_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+}
+
+void http_session::on_read(error_code ec) {
+  if (ec) return on_read_error(ec);
+  first_request_ = false;
+  stream_.expires_never();
+  route(parser_->release());
+}
+
+// True when the comma-separated header value lists `token` (case-insensitive).
+bool has_token(std::string_view value, std::string_view token) {
+  while (!value.empty()) {
+    std::size_t comma = value.find(',');
+    std::string_view item = value.substr(0, comma);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (beast::iequals(item, token)) return true;
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+// Checks an upgrade request (RFC 6455 4.2.1); status 101 when it may proceed.
+protocol::http_response check_ws_upgrade(const http::request<http::string_body>& req) {
+  if (req.method() != http::verb::get || !has_token(req[http::field::upgrade], "websocket") ||
+      !has_token(req[http::field::connection], "upgrade"))
+    return error_response(core::status::bad_request, "expected a WebSocket upgrade");
+  if (req[http::field::sec_websocket_version] != "13") {
+    protocol::http_response res =
+        error_response(core::status::bad_request, "unsupported WebSocket version");
+    res.status = 426;
+    res.headers.emplace_back("Sec-WebSocket-Version", "13");
+    return res;
+  }
+  if (!protocol::ws::is_valid_ws_key(req[http::field::sec_websocket_key]))
+    return error_response(core::status::bad_request, "invalid Sec-WebSocket-Key");
+  protocol::http_response ok;
+  ok.status = 101;
+  return ok;
+}
+
+void http_session::on_read_error(error_code ec) {
+  auto& rejected = ctx_.metrics->rejected;
+  if (ec == beast::error::timeout) {
+    bool partial = buffer_.size() > 0 || parser_->got_some();
+    if (!partial) return;  // an idle keep-alive connection: close quietly
+    rejected[reason::header_timeout].inc();
+    return respond(error_response(core::status::request_timeout, "request not received in time"),
+                   false);
+  }
+  if (ec == http::error::header_limit) {
+    rejected[reason::header_too_large].inc();
+    return respond(error_response(core::status::headers_too_large, "request headers too large"),
+                   false);
+  }
+  if (ec == http::error::body_limit) {
+    rejected[reason::too_large].inc();
+    return respond(error_response(core::status::payload_too_large, "request body too large"),
+                   false);
+  }
+  if (ec == http::error::end_of_stream || ec == boost::asio::error::eof ||
+      ec == boost::asio::error::connection_reset || ec == boost::asio::error::operation_aborted)
+    return;
+  if (ec.category() == http::make_error_code(http::error::end_of_stream).category()) {
+    rejected[reason::bad_http].inc();
+    return respond(error_response(core::status::bad_request, "malformed HTTP request"), false);
+  }
+}
+
+protocol::http_request http_session::to_request(http::request<http::string_body>& req,
+                                                protocol::http_target target) {
+  protocol::http_request out;
+  out.method = std::string(req.method_string());
+  out.target = std::move(target);
+  out.body = std::move(req.body());
+  out.api_key = std::string(req["X-API-Key"]);
+  out.authorization = std::string(req[http::field::authorization]);
+  out.origin = std::string(req[http::field::origin]);
+  out.last_event_id = std::string(req["Last-Event-ID"]);
+  return out;
+}
+
+void http_session::route(http::request<http::string_body>&& req) {
+  auto target = protocol::parse_http_target(req.target());
+  if (!target) {
+    ctx_.metrics->rejected[reason::bad_http].inc();
+    return respond(error_response(core::status::bad_request, "malformed request target"), false);
+  }
+  bool keep_alive = req.keep_alive() && !draining_;
+  const std::string path = target->path;
+  if (path == "/ws" || (path == "/echo" && ctx_.cfg->ws_echo_endpoint)) {
+    auto upgrade = check_ws_upgrade(req);
+    if (upgrade.status != 101) {
+      ctx_.metrics->rejected[reason::bad_http].inc();
+      return respond(std::move(upgrade), false);
+    }
+    ws_mode mode = path == "/ws" ? ws_mode::triplex : ws_mode::echo;
+    auto leftover = std::string(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    return start_ws_session(ctx_, stream_.release_socket(), std::move(leftover),
+                            protocol::ws::ws_accept_key(req[http::field::sec_websocket_key]),
+                            mode);
+  }
+  if (path == "/sse" && req.method() == http::verb::get) {
+    auto parsed = parse_stream_request(to_request(req, std::move(*target)), *ctx_.cfg);
+    if (auto* err = std::get_if<stream_request_error>(&parsed)) {
+      ctx_.metrics->rejected[err->reason].inc();
+      return respond(std::move(err->response), keep_alive);
+    }
+    return start_sse_session(ctx_, stream_.release_socket(),
+                             std::move(std::get<stream_request>(parsed)));
+  }
+  if (path == "/poll" && req.method() == http::verb::get) {
+    poll_ = std::make_shared<longpoll_request>(ctx_, to_request(req, std::move(*target)));
+    return poll_->start([self = shared_from_this(), keep_alive](protocol::http_response res) {
+      self->poll_.reset();
+      self->respond(std::move(res), keep_alive && !self->draining_);
+    });
+  }
+  api::handle(ctx_, to_request(req, std::move(*target)),
+              [self = shared_from_this(), keep_alive](protocol::http_response res) {
+                self->respond(std::move(res), keep_alive);
+              });
+}
+
+void http_session::respond(protocol::http_response res, bool keep_alive) {
+  response_ = std::make_shared<http::response<http::string_body>>(
+      static_cast<http::status>(res.status), 11);
+  auto& r = *response_;
+  r.set(http::field::server, "triplex");
+  r.set(http::field::content_type, res.content_type);
+  for (auto& [name, value] : res.headers) r.set(name, value);
+  r.body() = std::move(res.body);
+  r.keep_alive(keep_alive);
+  r.prepare_payload();
+  writing_ = true;
+  stream_.expires_after(ctx_.cfg->idle_timeout);
+  http::async_write(stream_, r, [self = shared_from_this(), keep_alive](error_code ec, std::size_t) {
+    self->on_write(keep_alive, ec);
+  });
+}
+
+void http_session::on_write(bool keep_alive, error_code ec) {
+  writing_ = false;
+  response_.reset();
+  if (ec) return;
+  if (!keep_alive || draining_) {
+    error_code ignored;
+    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+    return;
+  }
+  do_read();
+}
+
+}  // namespace
+
+void start_http_session(worker_context& ctx, boost::asio::ip::tcp::socket socket) {
+  std::make_shared<http_session>(ctx, std::move(socket))->run();
+}
+
+}  // namespace triplex::transport

@@ -1,0 +1,70 @@
+// The bounded, byte-counted outbound queue of one connection (STYLE habit 7): chunks wait here
+// until the connection's single write in flight takes them, many at a time (coalesced writes).
+// Overflow policy: an ephemeral chunk that does not fit is dropped; a durable chunk that does
+// not fit first evicts waiting ephemeral chunks, and if it still does not fit the queue reports
+// overflow, which the connection answers by closing as a slow consumer (WS 4008).
+// Ephemeral chunks with a coalescing key replace a waiting chunk of the same channel and key.
+// Asio-free; not thread-safe: owned by one connection on one worker.
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "broker/message.hpp"
+
+namespace triplex::transport {
+
+// What part of a shared message a chunk sends.
+enum class wire_part : std::uint8_t { own, ws_frame, sse_event, envelope };
+
+struct chunk {
+  broker::message_ptr msg;  // shared bytes (null for own)
+  wire_part part = wire_part::own;
+  std::string own;  // bytes owned by this chunk (replies, SSE id lines, headers)
+
+  std::string_view bytes() const;
+  bool ephemeral() const { return msg && msg->ephemeral; }
+};
+
+enum class push_result { queued, dropped, overflow };
+
+class outbound_queue {
+ public:
+  explicit outbound_queue(std::size_t limit_bytes) : limit_(limit_bytes) {}
+
+  // Queues a chunk (see the overflow policy above). `dropped_out` counts evicted/dropped
+  // ephemeral chunks, for metrics.
+  push_result push(chunk c, std::size_t& dropped_out);
+
+  // Queues a chunk regardless of the limit (a close frame, the last words on a connection).
+  void push_unbounded(chunk c);
+
+  // Takes up to `max_chunks` waiting chunks into the write in flight; fills `out` with their
+  // bytes. Returns false when nothing waits or a write is already in flight.
+  bool start_write(std::vector<std::string_view>& out, std::size_t max_chunks = 64,
+                   std::size_t max_bytes = 256 * 1024);
+
+  // Drops every chunk not yet in a write (before the last words of a slow consumer).
+  void clear_pending();
+
+  // Releases the chunks of the finished write.
+  void finish_write();
+
+  bool writing() const { return in_flight_ > 0; }
+  bool empty() const { return chunks_.empty(); }
+  std::size_t queued_bytes() const { return bytes_; }
+
+ private:
+  bool coalesce(chunk& c);
+  std::size_t evict_ephemeral(std::size_t need);
+
+  std::size_t limit_;
+  std::size_t bytes_ = 0;
+  std::size_t in_flight_ = 0;  // number of front chunks owned by the write in flight
+  std::deque<chunk> chunks_;
+};
+
+}  // namespace triplex::transport

@@ -1,0 +1,47 @@
+// The transport-level settings, copied from the configuration once at start-up so transports
+// do not depend on the configuration file's layout.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace triplex::transport {
+
+using std::chrono::milliseconds;
+
+// What a namespace allows clients to do (spec §7 [defaults] / [namespaces.*]).
+struct channel_rules {
+  bool client_publish = false;
+  bool anonymous_publish = false;
+  bool anonymous_subscribe = true;
+};
+
+struct settings {
+  std::string api_key;
+  std::size_t max_header_bytes = 8192;
+  std::size_t max_body_bytes = 65536;
+  milliseconds header_timeout{10000};
+  milliseconds idle_timeout{60000};
+
+  std::size_t ws_max_message_size = 65536;
+  milliseconds ws_ping_interval{25000};
+  milliseconds ws_pong_timeout{10000};
+  bool ws_echo_endpoint = false;
+
+  milliseconds sse_heartbeat{15000};
+  milliseconds sse_retry{2000};
+
+  milliseconds lp_timeout{25000};
+  milliseconds lp_max_timeout{120000};
+  std::size_t lp_batch_limit = 1000;
+
+  std::size_t outbound_queue_bytes = 1048576;
+  std::size_t max_subscriptions = 128;
+
+  std::function<channel_rules(std::string_view channel)> rules_for;
+};
+
+}  // namespace triplex::transport

@@ -1,0 +1,165 @@
+// SSE stream: see sse_session.hpp.
+#include "transport/sse_session.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+
+#include "protocol/cursor.hpp"
+#include "protocol/sse.hpp"
+#include "transport/stream_writer.hpp"
+#include "transport/subscription_set.hpp"
+#include "transport/worker_context.hpp"
+
+namespace triplex::transport {
+
+namespace {
+
+using error_code = boost::system::error_code;
+using tcp = boost::asio::ip::tcp;
+constexpr auto sse = metrics::transport::sse;
+
+std::string sse_headers() {
+  return "HTTP/1.1 200 OK\r\n"
+         "Server: triplex\r\n"
+         "Content-Type: text/event-stream\r\n"
+         "Cache-Control: no-cache\r\n"
+         "X-Accel-Buffering: no\r\n"
+         "Connection: close\r\n"
+         "\r\n";
+}
+
+class sse_session : public std::enable_shared_from_this<sse_session>,
+                    public subscriber,
+                    public connection {
+ public:
+  sse_session(worker_context& ctx, tcp::socket socket)
+      : ctx_(ctx),
+        socket_(std::move(socket)),
+        writer_(ctx.cfg->outbound_queue_bytes),
+        heartbeat_(ctx.io) {
+    ctx_.connections.insert(this);
+    ctx_.metrics->connections[sse].add(1);
+    ctx_.metrics->connections_accepted[sse].inc();
+  }
+  ~sse_session() {
+    ctx_.connections.erase(this);
+    ctx_.metrics->connections[sse].add(-1);
+  }
+
+  void start(stream_request req);
+  void on_event(const broker::message_ptr& msg) override;
+  void drain() override { end_stream(true); }
+
+ private:
+  void send(const broker::message_ptr& msg);
+  void push(chunk c);
+  void do_write();
+  void do_heartbeat();
+  void watch_peer();
+  // Ends the stream; with `flush`, after what is queued has been written.
+  void end_stream(bool flush);
+
+  worker_context& ctx_;
+  tcp::socket socket_;
+  stream_writer writer_;
+  boost::asio::steady_timer heartbeat_;
+  std::unique_ptr<subscription_set> subs_;
+  bool ending_ = false;
+};
+
+void sse_session::start(stream_request req) {
+  subs_ = std::make_unique<subscription_set>(ctx_, weak_from_this(), this);
+  writer_.queue().push_unbounded(chunk{nullptr, wire_part::own, sse_headers()});
+  writer_.queue().push_unbounded(
+      chunk{nullptr, wire_part::own, protocol::sse_preamble(ctx_.cfg->sse_retry)});
+  for (auto& ch : req.channels) {
+    subs_->subscribe(ch.name, ch.since, [this](broker::subscribe_result& res) {
+      for (const auto& m : res.replay) on_event(m);
+    });
+  }
+  do_write();
+  do_heartbeat();
+  watch_peer();
+}
+
+void sse_session::on_event(const broker::message_ptr& msg) {
+  if (ending_ || !subs_->accept(*msg)) return;
+  send(msg);
+}
+
+void sse_session::send(const broker::message_ptr& msg) {
+  if (msg->moves_position()) {
+    auto positions = subs_->positions();
+    push(chunk{nullptr, wire_part::own, protocol::sse_id_line(protocol::encode_cursor(positions))});
+  }
+  push(chunk{msg, wire_part::sse_event, {}});
+  ctx_.metrics->deliveries[sse].inc();
+  do_write();
+}
+
+void sse_session::push(chunk c) {
+  std::size_t dropped = 0;
+  auto r = writer_.queue().push(std::move(c), dropped);
+  if (dropped) ctx_.metrics->ephemeral_dropped.inc(dropped);
+  if (r == push_result::overflow) {
+    ctx_.metrics->slow_consumer_closes[sse].inc();
+    // Deferred: never end a stream inside a hub delivery (STYLE habit 5).
+    boost::asio::post(ctx_.io, [self = shared_from_this()] { self->end_stream(false); });
+  }
+}
+
+void sse_session::do_write() {
+  writer_.pump(socket_, [self = shared_from_this()](error_code ec, std::size_t n) {
+    if (ec) return self->end_stream(false);
+    self->ctx_.metrics->bytes_out[sse].inc(n);
+    if (self->ending_ && self->writer_.queue().empty()) {
+      error_code ignored;
+      self->socket_.shutdown(tcp::socket::shutdown_send, ignored);
+      return;
+    }
+    self->do_write();
+  });
+}
+
+void sse_session::do_heartbeat() {
+  heartbeat_.expires_after(ctx_.cfg->sse_heartbeat);
+  heartbeat_.async_wait([self = shared_from_this()](error_code ec) {
+    if (ec || self->ending_) return;
+    self->push(chunk{nullptr, wire_part::own, std::string(protocol::sse_heartbeat())});
+    self->ctx_.metrics->sse_heartbeats.inc();
+    self->do_write();
+    self->do_heartbeat();
+  });
+}
+
+// The client sends nothing after its request; readability means it closed (or misbehaves).
+void sse_session::watch_peer() {
+  socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](error_code ec) {
+    if (ec) return;
+    auto& buf = self->ctx_.scratch;
+    error_code rec;
+    std::size_t n = self->socket_.read_some(boost::asio::buffer(buf), rec);
+    if (rec || n == 0) {
+      return self->end_stream(false);
+    }
+    self->watch_peer();
+  });
+}
+
+void sse_session::end_stream(bool flush) {
+  error_code ignored;
+  if (!flush) socket_.close(ignored);  // cancels the write in flight and the peer watch
+  if (ending_) return;
+  ending_ = true;
+  subs_->unsubscribe_all();
+  heartbeat_.cancel();
+  if (flush && !writer_.queue().writing()) socket_.shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace
+
+void start_sse_session(worker_context& ctx, tcp::socket socket, stream_request request) {
+  std::make_shared<sse_session>(ctx, std::move(socket))->start(std::move(request));
+}
+
+}  // namespace triplex::transport

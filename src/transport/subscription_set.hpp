@@ -1,0 +1,72 @@
+// The channels one connection subscribes to, with the position it has reached in each. Shared
+// by every transport, so channel logic never branches on the transport (STYLE "avoid").
+//
+// A subscribe goes to the broker first; the connection joins its worker's hub only when the
+// broker's answer arrives, so every later delivery follows the replay in order. Events are
+// filtered here: a durable message at or before the position already reached is a duplicate
+// and is dropped. Thread: the connection's worker only.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "broker/broker.hpp"
+#include "core/position.hpp"
+#include "protocol/cursor.hpp"
+#include "transport/subscriber.hpp"
+
+namespace triplex::transport {
+
+struct worker_context;
+
+class subscription_set {
+ public:
+  using subscribe_done = std::function<void(broker::subscribe_result&)>;
+
+  // `owner` guards asynchronous answers: when it has expired they only release the broker's
+  // registration. `self` is the connection as the hub sees it.
+  subscription_set(worker_context& ctx, std::weak_ptr<void> owner, subscriber* self);
+  ~subscription_set();
+  subscription_set(const subscription_set&) = delete;
+  subscription_set& operator=(const subscription_set&) = delete;
+
+  std::size_t size() const { return entries_.size(); }
+  bool contains(std::string_view channel) const;
+
+  // Starts a subscription; `done` runs on this worker once the broker has answered (not if the
+  // channel was unsubscribed meanwhile or the owner is gone); it must pass each replayed
+  // message through accept() before sending it. False if already subscribed.
+  bool subscribe(const std::string& channel, std::optional<core::position> since,
+                 subscribe_done done);
+  bool unsubscribe(std::string_view channel);
+  void unsubscribe_all();
+
+  // Records that `msg` is delivered; false when it is a duplicate or not subscribed.
+  bool accept(const broker::message& msg);
+
+  // Positions of every active subscription, in subscription order.
+  std::vector<protocol::cursor_entry> positions() const;
+  // Position of one channel, if active.
+  const core::position* position_of(std::string_view channel) const;
+
+ private:
+  struct entry {
+    std::string channel;
+    core::position pos;
+    std::uint64_t generation = 0;
+    bool active = false;
+  };
+  entry* find(std::string_view channel);
+  const entry* find(std::string_view channel) const;
+
+  worker_context& ctx_;
+  std::weak_ptr<void> owner_;
+  subscriber* self_;
+  std::uint64_t next_generation_ = 1;
+  std::vector<entry> entries_;  // few per connection: a vector beats a map here
+};
+
+}  // namespace triplex::transport

@@ -1,0 +1,55 @@
+// Everything a connection needs from the worker it lives on: the worker's io_context and hub,
+// the broker, settings, metrics and the registry of live connections (for drain and for
+// /api/info). One per worker thread; touched only by that thread, except `state`.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "broker/broker.hpp"
+#include "metrics/triplex_metrics.hpp"
+#include "transport/hub.hpp"
+#include "transport/settings.hpp"
+
+namespace triplex::transport {
+
+// Process-wide facts, shared read-mostly by all workers.
+struct server_state {
+  std::atomic<bool> draining{false};
+  std::string node_id;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+};
+
+// A live connection, as the worker's registry sees it.
+class connection {
+ public:
+  // Ends the connection for a server shutdown: WS close 1001, SSE stream end, long-poll answer.
+  virtual void drain() = 0;
+
+ protected:
+  ~connection() = default;
+};
+
+struct worker_context {
+  worker_context(broker::worker_id id_, boost::asio::io_context& io_, const settings& s,
+                 metrics::server_metrics& m, server_state& st)
+      : id(id_), io(io_), hub(&m), cfg(&s), metrics(&m), state(&st) {}
+
+  broker::worker_id id;
+  boost::asio::io_context& io;
+  transport::hub hub;
+  broker::broker* broker = nullptr;
+  const settings* cfg;
+  metrics::server_metrics* metrics;
+  server_state* state;
+  std::unordered_set<connection*> connections;
+  // Read buffer shared by this worker's connections: a connection waits for readability
+  // without a buffer of its own and reads into this one (small idle connections).
+  std::vector<char> scratch = std::vector<char>(64 * 1024);
+};
+
+}  // namespace triplex::transport

@@ -1,0 +1,136 @@
+// The JSON commands of a WebSocket connection (spec §3.1 table): see ws_connection.hpp.
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "protocol/envelope.hpp"
+#include "protocol/ws_frame.hpp"
+#include "transport/ws_connection.hpp"
+
+namespace triplex::transport {
+
+namespace ws = protocol::ws;
+using reason = metrics::reject_reason;
+
+namespace {
+
+std::string position_json(const core::position& pos) {
+  boost::json::object o;
+  o["epoch"] = pos.epoch;
+  o["offset"] = pos.offset;
+  return boost::json::serialize(o);
+}
+
+reason reason_of(const protocol::command_error& e) {
+  if (e.code == core::status::not_found) return reason::unknown_op;
+  if (e.code == core::status::payload_too_large) return reason::too_large;
+  if (e.message.find("channel") != std::string::npos) return reason::bad_channel;
+  return reason::bad_json;
+}
+
+}  // namespace
+
+void ws_connection::reply(const protocol::command& cmd, std::string_view result_json) {
+  if (!cmd.id) return;  // commands without an id get no reply
+  send_frame(ws::encode_frame(ws::opcode::text, protocol::reply_result(*cmd.id, result_json)));
+}
+
+void ws_connection::reply_error(std::optional<std::int64_t> id, core::status code,
+                                std::string_view message) {
+  send_frame(ws::encode_frame(ws::opcode::text, protocol::reply_error(id, code, message)));
+}
+
+void ws_connection::on_command(std::string_view text) {
+  auto parsed = protocol::parse_command(text, ctx_.cfg->ws_max_message_size);
+  if (auto* err = std::get_if<protocol::command_error>(&parsed)) {
+    ctx_.metrics->rejected[reason_of(*err)].inc();
+    return reply_error(err->id, err->code, err->message);
+  }
+  auto& cmd = std::get<protocol::command>(parsed);
+  switch (cmd.kind) {
+    case protocol::op::subscribe:
+      return do_subscribe(cmd);
+    case protocol::op::unsubscribe:
+      return do_unsubscribe(cmd);
+    case protocol::op::publish:
+      return do_publish(cmd);
+    case protocol::op::history:
+      return do_history(cmd);
+    case protocol::op::connect:
+    case protocol::op::refresh:
+      return do_connect(cmd);
+    case protocol::op::ping:
+      return reply(cmd, "{}");
+    case protocol::op::presence:
+      return reply_error(cmd.id, core::status::forbidden, "presence is not enabled");
+  }
+}
+
+void ws_connection::do_subscribe(protocol::command& cmd) {
+  if (subs_->contains(cmd.channel))
+    return reply_error(cmd.id, core::status::bad_request, "already subscribed");
+  if (subs_->size() >= ctx_.cfg->max_subscriptions) {
+    ctx_.metrics->rejected[reason::too_many_subscriptions].inc();
+    return reply_error(cmd.id, core::status::bad_request, "too many subscriptions");
+  }
+  auto id = cmd.id;
+  subs_->subscribe(cmd.channel, cmd.since, [this, id](broker::subscribe_result& res) {
+    if (id) {
+      std::string result = position_json(res.pos);
+      result.back() = ',';
+      result += res.recovered ? "\"recovered\":true}" : "\"recovered\":false}";
+      send_frame(ws::encode_frame(ws::opcode::text, protocol::reply_result(*id, result)));
+    }
+    for (const auto& m : res.replay) on_event(m);
+  });
+}
+
+void ws_connection::do_unsubscribe(const protocol::command& cmd) {
+  if (!subs_->unsubscribe(cmd.channel))
+    return reply_error(cmd.id, core::status::not_found, "not subscribed");
+  reply(cmd, "{}");
+}
+
+void ws_connection::do_publish(protocol::command& cmd) {
+  auto rules = ctx_.cfg->rules_for(cmd.channel);
+  if (!rules.client_publish || !rules.anonymous_publish) {
+    ctx_.metrics->rejected[reason::forbidden].inc();
+    return reply_error(cmd.id, core::status::forbidden, "publishing is not allowed here");
+  }
+  auto kind = cmd.ephemeral ? metrics::publish_kind::ephemeral : metrics::publish_kind::durable;
+  ctx_.metrics->messages_published[kind].inc();
+  broker::publish_request req{cmd.channel, std::move(cmd.data), cmd.ephemeral, std::move(cmd.key)};
+  auto id = cmd.id;
+  ctx_.broker->publish(ctx_.id, std::move(req),
+                       [self = shared_from_this(), id](broker::publish_result res) {
+                         if (!id) return;
+                         std::string result = res.pos.offset ? position_json(res.pos) : "{}";
+                         self->send_frame(ws::encode_frame(
+                             ws::opcode::text, protocol::reply_result(*id, result)));
+                       });
+}
+
+void ws_connection::do_history(protocol::command& cmd) {
+  std::size_t limit = cmd.limit ? static_cast<std::size_t>(*cmd.limit) : 100;
+  auto id = cmd.id;
+  ctx_.broker->history(
+      ctx_.id, cmd.channel, cmd.since, std::min<std::size_t>(limit, 1000),
+      [self = shared_from_this(), id](broker::history_result res) {
+        if (!id) return;
+        std::string result = position_json(res.pos);
+        result.back() = ',';
+        result += "\"messages\":[";
+        for (std::size_t i = 0; i < res.messages.size(); ++i) {
+          if (i) result += ',';
+          result += res.messages[i]->envelope();
+        }
+        result += "]}";
+        self->send_frame(ws::encode_frame(ws::opcode::text, protocol::reply_result(*id, result)));
+      });
+}
+
+// Until JWT auth lands every connection is anonymous: connect names the client.
+void ws_connection::do_connect(const protocol::command& cmd) {
+  reply(cmd, "{\"client\":\"" + client_id_ + "\",\"user\":\"\"}");
+}
+
+}  // namespace triplex::transport

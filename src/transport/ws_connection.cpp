@@ -1,0 +1,226 @@
+// WebSocket connection I/O and lifecycle: see ws_connection.hpp.
+#include "transport/ws_connection.hpp"
+
+#include <boost/asio/post.hpp>
+#include <random>
+
+#include "protocol/ws_frame.hpp"
+
+namespace triplex::transport {
+
+namespace ws = protocol::ws;
+using tcp = boost::asio::ip::tcp;
+constexpr auto ws_transport = metrics::transport::ws;
+constexpr std::chrono::seconds close_deadline{5};
+
+namespace {
+
+std::string new_client_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string id(16, '0');
+  for (char& c : id) c = hex[rng() % 16];
+  return id;
+}
+
+}  // namespace
+
+ws_connection::ws_connection(worker_context& ctx, tcp::socket socket, ws_mode mode)
+    : ctx_(ctx),
+      socket_(std::move(socket)),
+      mode_(mode),
+      reader_(ctx.cfg->ws_max_message_size),
+      writer_(ctx.cfg->outbound_queue_bytes),
+      timer_(ctx.io),
+      client_id_(new_client_id()) {
+  ctx_.connections.insert(this);
+  ctx_.metrics->connections[ws_transport].add(1);
+  ctx_.metrics->connections_accepted[ws_transport].inc();
+}
+
+ws_connection::~ws_connection() {
+  ctx_.connections.erase(this);
+  ctx_.metrics->connections[ws_transport].add(-1);
+}
+
+void ws_connection::start(std::string leftover, std::string accept_key) {
+  subs_ = std::make_unique<subscription_set>(ctx_, weak_from_this(), this);
+  error_code ignored;
+  socket_.non_blocking(true, ignored);
+  writer_.queue().push_unbounded(chunk{nullptr, wire_part::own,
+                                       "HTTP/1.1 101 Switching Protocols\r\n"
+                                       "Upgrade: websocket\r\n"
+                                       "Connection: Upgrade\r\n"
+                                       "Sec-WebSocket-Accept: " +
+                                           accept_key + "\r\n\r\n"});
+  do_write();
+  if (!leftover.empty()) feed(leftover.data(), leftover.size());
+  do_ping();
+  do_read();
+}
+
+// Waits for readability without a buffer of its own, then reads into the worker's scratch
+// buffer: an idle connection holds no read buffer.
+void ws_connection::do_read() {
+  if (closed_) return;
+  socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](error_code ec) {
+    if (ec) return self->hard_close();
+    self->on_readable();
+  });
+}
+
+void ws_connection::on_readable() {
+  auto& buf = ctx_.scratch;
+  error_code ec;
+  std::size_t n = socket_.read_some(boost::asio::buffer(buf), ec);
+  if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again)
+    return do_read();
+  if (ec || n == 0) return hard_close();
+  read_since_ping_ = true;
+  ping_outstanding_ = false;
+  if (!reader_.done()) feed(buf.data(), n);  // after the close frame, bytes are discarded
+  do_read();
+}
+
+void ws_connection::feed(const char* data, std::size_t n) {
+  reader_.feed(reinterpret_cast<const std::uint8_t*>(data), n, *this);
+}
+
+void ws_connection::do_write() {
+  if (closed_) return;
+  writer_.pump(socket_, [self = shared_from_this()](error_code ec, std::size_t n) {
+    if (ec) return self->hard_close();
+    self->ctx_.metrics->bytes_out[ws_transport].inc(n);
+    if (self->closing_ && self->writer_.queue().empty()) {
+      // Our close frame is out: half-close and let the client finish the handshake.
+      error_code ignored;
+      self->socket_.shutdown(tcp::socket::shutdown_send, ignored);
+      return;
+    }
+    self->do_write();
+  });
+}
+
+void ws_connection::do_ping() {
+  timer_.expires_after(closing_ ? std::chrono::milliseconds(close_deadline)
+                                : ctx_.cfg->ws_ping_interval);
+  timer_.async_wait([self = shared_from_this()](error_code ec) {
+    if (ec || self->closed_) return;
+    if (self->closing_) return self->hard_close();  // the close handshake took too long
+    if (self->ping_outstanding_) {
+      self->ctx_.metrics->ws_ping_timeouts.inc();
+      return self->hard_close();
+    }
+    if (!self->read_since_ping_) {
+      self->send_frame(ws::encode_frame(ws::opcode::ping, {}));
+      self->ctx_.metrics->ws_pings_sent.inc();
+      self->ping_outstanding_ = true;
+    }
+    self->read_since_ping_ = false;
+    self->do_ping();
+  });
+}
+
+void ws_connection::send_frame(std::string frame) {
+  if (closing_ || closed_) return;
+  std::size_t dropped = 0;
+  if (writer_.queue().push(chunk{nullptr, wire_part::own, std::move(frame)}, dropped) ==
+      push_result::overflow) {
+    ctx_.metrics->slow_consumer_closes[ws_transport].inc();
+    return close_with(core::close_code::slow_consumer, "slow consumer");
+  }
+  if (dropped) ctx_.metrics->ephemeral_dropped.inc(dropped);
+  do_write();
+}
+
+void ws_connection::send_shared(const broker::message_ptr& msg) {
+  if (closing_ || closed_) return;
+  std::size_t dropped = 0;
+  auto r = writer_.queue().push(chunk{msg, wire_part::ws_frame, {}}, dropped);
+  if (dropped) ctx_.metrics->ephemeral_dropped.inc(dropped);
+  if (r == push_result::overflow) {
+    ctx_.metrics->slow_consumer_closes[ws_transport].inc();
+    // Deferred: this runs inside a hub delivery (STYLE habit 5).
+    boost::asio::post(ctx_.io, [self = shared_from_this()] {
+      self->close_with(core::close_code::slow_consumer, "slow consumer");
+    });
+    return;
+  }
+  if (r == push_result::queued) ctx_.metrics->deliveries[ws_transport].inc();
+  do_write();
+}
+
+void ws_connection::on_event(const broker::message_ptr& msg) {
+  if (subs_->accept(*msg)) send_shared(msg);
+}
+
+void ws_connection::close_with(core::close_code code, std::string_view reason) {
+  close_with_code(static_cast<std::uint16_t>(code), reason);
+}
+
+// Starts the closing handshake: drops what waits, sends the close frame, stops reading
+// commands, and gives the client close_deadline to answer.
+void ws_connection::close_with_code(std::uint16_t code, std::string_view reason) {
+  if (closing_ || closed_) return;
+  closing_ = true;
+  subs_->unsubscribe_all();
+  writer_.queue().clear_pending();
+  writer_.queue().push_unbounded(chunk{nullptr, wire_part::own, ws::encode_close(code, reason)});
+  timer_.cancel();
+  do_ping();  // now the close deadline
+  do_write();
+}
+
+void ws_connection::hard_close() {
+  if (closed_) return;
+  closed_ = true;
+  closing_ = true;
+  subs_->unsubscribe_all();
+  timer_.cancel();
+  error_code ignored;
+  socket_.close(ignored);
+}
+
+void ws_connection::on_message(ws::message_type type, std::string& payload, bool) {
+  ctx_.metrics->ws_frames_in.inc();
+  if (closing_) return;
+  if (mode_ == ws_mode::echo) {
+    auto op = type == ws::message_type::text ? ws::opcode::text : ws::opcode::binary;
+    return send_frame(ws::encode_frame(op, payload));
+  }
+  if (type != ws::message_type::text) {
+    ctx_.metrics->rejected[metrics::reject_reason::bad_frame].inc();
+    return close_with_code(1003, "JSON text frames only");
+  }
+  on_command(payload);
+}
+
+void ws_connection::on_ping(std::string_view payload) {
+  send_frame(ws::encode_frame(ws::opcode::pong, payload));
+}
+
+void ws_connection::on_pong(std::string_view) {}
+
+void ws_connection::on_close(std::uint16_t code, std::string_view) {
+  if (closing_) return hard_close();  // the client answered our close
+  // Echo the client's code (RFC 6455 5.5.1); an empty close is answered with 1000.
+  close_with_code(code == 1005 ? 1000 : code, {});
+}
+
+void ws_connection::on_error(core::close_code code, std::string_view reason) {
+  using reason_t = metrics::reject_reason;
+  auto r = code == core::close_code::invalid_payload ? reason_t::bad_utf8
+           : code == core::close_code::too_big       ? reason_t::too_large
+                                                     : reason_t::bad_frame;
+  ctx_.metrics->rejected[r].inc();
+  if (closing_) return hard_close();
+  close_with(code, reason);
+}
+
+void start_ws_session(worker_context& ctx, tcp::socket socket, std::string leftover,
+                      std::string accept_key, ws_mode mode) {
+  auto c = std::make_shared<ws_connection>(ctx, std::move(socket), mode);
+  c->start(std::move(leftover), std::move(accept_key));
+}
+
+}  // namespace triplex::transport

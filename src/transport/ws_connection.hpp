@@ -1,0 +1,78 @@
+// The WebSocket connection class behind start_ws_session (ws_session.hpp). Its I/O and
+// lifecycle live in ws_connection.cpp, its JSON commands in ws_commands.cpp.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "protocol/command.hpp"
+#include "protocol/ws_reader.hpp"
+#include "transport/stream_writer.hpp"
+#include "transport/subscription_set.hpp"
+#include "transport/worker_context.hpp"
+#include "transport/ws_session.hpp"
+
+namespace triplex::transport {
+
+class ws_connection : public std::enable_shared_from_this<ws_connection>,
+                      public subscriber,
+                      public connection,
+                      private protocol::ws::ws_reader::handler {
+ public:
+  ws_connection(worker_context& ctx, boost::asio::ip::tcp::socket socket, ws_mode mode);
+  ~ws_connection();
+
+  void start(std::string leftover, std::string accept_key);
+  void on_event(const broker::message_ptr& msg) override;
+  void drain() override { close_with(core::close_code::going_away, "server shutdown"); }
+
+ private:
+  using error_code = boost::system::error_code;
+
+  // I/O (ws_connection.cpp)
+  void do_read();
+  void on_readable();
+  void feed(const char* data, std::size_t n);
+  void do_write();
+  void do_ping();
+  void send_frame(std::string frame);
+  void send_shared(const broker::message_ptr& msg);
+  void close_with(core::close_code code, std::string_view reason);
+  void close_with_code(std::uint16_t code, std::string_view reason);
+  void hard_close();
+
+  // ws_reader::handler
+  void on_message(protocol::ws::message_type type, std::string& payload, bool rsv1) override;
+  void on_ping(std::string_view payload) override;
+  void on_pong(std::string_view payload) override;
+  void on_close(std::uint16_t code, std::string_view reason) override;
+  void on_error(core::close_code code, std::string_view reason) override;
+
+  // Commands (ws_commands.cpp)
+  void on_command(std::string_view text);
+  void reply(const protocol::command& cmd, std::string_view result_json);
+  void reply_error(std::optional<std::int64_t> id, core::status code, std::string_view message);
+  void do_subscribe(protocol::command& cmd);
+  void do_unsubscribe(const protocol::command& cmd);
+  void do_publish(protocol::command& cmd);
+  void do_history(protocol::command& cmd);
+  void do_connect(const protocol::command& cmd);
+
+  worker_context& ctx_;
+  boost::asio::ip::tcp::socket socket_;
+  ws_mode mode_;
+  protocol::ws::ws_reader reader_;
+  stream_writer writer_;
+  boost::asio::steady_timer timer_;  // pings, then the close deadline
+  std::unique_ptr<subscription_set> subs_;
+  std::string client_id_;
+  bool read_since_ping_ = true;
+  bool ping_outstanding_ = false;
+  bool closing_ = false;  // a close frame is queued: nothing else is sent
+  bool closed_ = false;   // the socket is closed
+};
+
+}  // namespace triplex::transport

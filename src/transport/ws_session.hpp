@@ -1,0 +1,21 @@
+// A WebSocket connection (spec §3.1) after the HTTP upgrade: frames are parsed by the sans-I/O
+// protocol::ws::ws_reader, JSON commands by protocol::parse_command; events leave through the
+// bounded outbound queue as pre-encoded shared frames. Also serves the raw /echo endpoint for
+// conformance suites. Thread: its worker only; owns itself (STYLE habit 5).
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <string>
+
+namespace triplex::transport {
+
+struct worker_context;
+
+enum class ws_mode { triplex, echo };
+
+// Takes over `socket` whose upgrade request was accepted; `leftover` holds bytes the client
+// sent after its request; `accept_key` is the Sec-WebSocket-Accept value to answer with.
+void start_ws_session(worker_context& ctx, boost::asio::ip::tcp::socket socket,
+                      std::string leftover, std::string accept_key, ws_mode mode);
+
+}  // namespace triplex::transport
