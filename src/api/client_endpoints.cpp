@@ -51,10 +51,9 @@ void client_history(transport::worker_context& ctx, const protocol::http_request
       return respond(error(core::status::bad_request, "limit: expected a whole number"));
     }
   }
-  ctx.broker->history(ctx.id, *channel, since, std::min<std::size_t>(limit, 1000),
-                      [respond](broker::history_result res) {
-                        respond(json_response(history_json(res)));
-                      });
+  ctx.broker->history(
+      ctx.id, *channel, since, std::min<std::size_t>(limit, 1000),
+      [respond](broker::history_result res) { respond(json_response(history_json(res))); });
 }
 
 }  // namespace triplex::api

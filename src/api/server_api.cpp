@@ -140,7 +140,8 @@ void api_broadcast(transport::worker_context& ctx, const protocol::http_request&
                           : protocol::http_error_body(res.status, res.error);
       if (--g->left > 0) return;
       std::string body = "{\"results\":[";
-      for (std::size_t k = 0; k < g->results.size(); ++k) body += (k ? "," : "") + g->results[k];
+      for (std::size_t k = 0; k < g->results.size(); ++k)
+        body += (k ? "," : "") + g->results[k];
       g->respond(json_response(body + "]}"));
     });
   }
@@ -186,7 +187,8 @@ void api_info(transport::worker_context& ctx, const protocol::http_request&, res
   std::string body = "{\"node\":";
   protocol::append_json_string(body, ctx.state->node_id);
   body += ",\"version\":\"" TRIPLEX_VERSION "\",\"uptime\":";
-  protocol::append_json_uint(body, std::chrono::duration_cast<std::chrono::seconds>(uptime).count());
+  protocol::append_json_uint(body,
+                             std::chrono::duration_cast<std::chrono::seconds>(uptime).count());
   body += ",\"connections\":{";
   for (auto t : {transport::ws, transport::sse, transport::longpoll, transport::http}) {
     if (t != transport::ws) body += ',';

@@ -36,9 +36,9 @@ struct publish_result {
 };
 
 struct subscribe_result {
-  core::position pos;                 // the position the subscriber is at after `replay`
-  bool recovered = true;              // false when a gap was reported
-  std::vector<message_ptr> replay;    // gap event (if any) then missed messages, in order
+  core::position pos;               // the position the subscriber is at after `replay`
+  bool recovered = true;            // false when a gap was reported
+  std::vector<message_ptr> replay;  // gap event (if any) then missed messages, in order
 };
 
 struct history_result {

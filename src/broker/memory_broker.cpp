@@ -20,7 +20,8 @@ std::string new_epoch() {
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   thread_local std::mt19937_64 rng{std::random_device{}()};
   std::string e(8, 'A');
-  for (char& c : e) c = alphabet[rng() % (sizeof(alphabet) - 1)];
+  for (char& c : e)
+    c = alphabet[rng() % (sizeof(alphabet) - 1)];
   return e;
 }
 
@@ -52,7 +53,8 @@ memory_broker::memory_broker(std::vector<boost::asio::any_io_executor> executors
       sinks_(std::move(sinks)),
       limits_(std::move(limits)),
       observer_(observer) {
-  for (std::size_t i = 0; i < executors_.size(); ++i) shards_.push_back(std::make_unique<shard>());
+  for (std::size_t i = 0; i < executors_.size(); ++i)
+    shards_.push_back(std::make_unique<shard>());
 }
 
 memory_broker::~memory_broker() = default;
@@ -74,11 +76,10 @@ void memory_broker::on_worker(worker_id w, F&& f) {
 
 namespace {
 
-channel_state& state_of(std::unordered_map<std::string, channel_state, string_hash,
-                                           std::equal_to<>>& channels,
-                        const std::string& name, std::size_t workers,
-                        const std::function<history_limits(std::string_view)>& limits,
-                        broker_observer* observer) {
+channel_state& state_of(
+    std::unordered_map<std::string, channel_state, string_hash, std::equal_to<>>& channels,
+    const std::string& name, std::size_t workers,
+    const std::function<history_limits(std::string_view)>& limits, broker_observer* observer) {
   auto it = channels.find(name);
   if (it == channels.end()) {
     it = channels.try_emplace(name, workers, limits(name)).first;

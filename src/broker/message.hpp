@@ -22,7 +22,7 @@ struct message {
   std::string key;  // coalescing key of an ephemeral message ("" = none)
   std::chrono::steady_clock::time_point published_at;
 
-  std::string ws_frame;   // complete unmasked WebSocket text frame carrying the envelope
+  std::string ws_frame;  // complete unmasked WebSocket text frame carrying the envelope
   std::size_t ws_header_size = 0;
   std::string sse_event;  // "event: <kind>\ndata: <envelope>\n\n"
 
@@ -32,9 +32,7 @@ struct message {
   }
 
   // The JSON envelope of spec §2 (a view into ws_frame).
-  std::string_view envelope() const {
-    return std::string_view(ws_frame).substr(ws_header_size);
-  }
+  std::string_view envelope() const { return std::string_view(ws_frame).substr(ws_header_size); }
 };
 
 using message_ptr = std::shared_ptr<const message>;

@@ -18,7 +18,8 @@ class history_ring {
  public:
   using clock = std::chrono::steady_clock;
 
-  history_ring(std::size_t capacity, std::chrono::milliseconds ttl) : capacity_(capacity), ttl_(ttl) {}
+  history_ring(std::size_t capacity, std::chrono::milliseconds ttl)
+      : capacity_(capacity), ttl_(ttl) {}
 
   // Appends the entry with `offset`, which must be last_offset() + 1 (the caller assigns it).
   void append(std::uint64_t offset, T value, clock::time_point now) {
@@ -29,7 +30,8 @@ class history_ring {
 
   // Drops entries older than the ttl.
   void trim(clock::time_point now) {
-    while (!entries_.empty() && now - entries_.front().at > ttl_) entries_.pop_front();
+    while (!entries_.empty() && now - entries_.front().at > ttl_)
+      entries_.pop_front();
   }
 
   // Offset of the oldest stored entry, or 0 when empty.
@@ -43,7 +45,8 @@ class history_ring {
     std::uint64_t first = entries_.front().offset;
     std::size_t start = after < first ? 0 : static_cast<std::size_t>(after - first + 1);
     std::size_t end = std::min(entries_.size(), start + std::min(limit, entries_.size()));
-    for (std::size_t i = start; i < end; ++i) out.push_back(entries_[i].value);
+    for (std::size_t i = start; i < end; ++i)
+      out.push_back(entries_[i].value);
   }
 
   // Appends the newest `limit` entries, oldest first, to `out`.

@@ -75,9 +75,10 @@ server::impl::impl(config::config c)
     executors.push_back(ios[i]->get_executor());
     sinks.push_back(&workers[i]->hub);
   }
-  broker = std::make_unique<broker::memory_broker>(
-      std::move(executors), std::move(sinks), history_limits_fn(cfg), &observer);
-  for (auto& w : workers) w->broker = broker.get();
+  broker = std::make_unique<broker::memory_broker>(std::move(executors), std::move(sinks),
+                                                   history_limits_fn(cfg), &observer);
+  for (auto& w : workers)
+    w->broker = broker.get();
   metrics.broker_up.set(1);
   tcp::endpoint ep(asio::ip::make_address(cfg.listen.host), cfg.listen.port);
   acceptor.open(ep.protocol());
@@ -128,7 +129,8 @@ void server::impl::check_drained() {
                  metrics::transport::http})
     open += metrics.connections[t].value();
   if (open <= 0 || std::chrono::steady_clock::now() - drain_started > drain_deadline) {
-    for (auto& io : ios) io->stop();
+    for (auto& io : ios)
+      io->stop();
     return;
   }
   drain_timer.expires_after(std::chrono::milliseconds(20));
@@ -143,8 +145,8 @@ server::~server() = default;
 
 int server::run() {
   auto ep = impl_->acceptor.local_endpoint();
-  std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]"
-                                          : ep.address().to_string();
+  std::string host =
+      ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
   std::cout << "triplex listening on http://" << host << ":" << ep.port() << std::endl;
   impl_->signals.async_wait([this](error_code ec, int) {
     if (!ec) impl_->on_signal();
@@ -157,7 +159,8 @@ int server::run() {
       impl_->ios[i]->run();
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   return 0;
 }
 

@@ -24,8 +24,7 @@ transport::settings settings_from_config(const config::config& cfg) {
   // The config outlives every worker (the server owns both), so capturing it is safe.
   s.rules_for = [&cfg](std::string_view channel) {
     const auto& o = cfg.options_for_channel(channel);
-    return transport::channel_rules{o.client_publish, o.anonymous_publish,
-                                    o.anonymous_subscribe};
+    return transport::channel_rules{o.client_publish, o.anonymous_publish, o.anonymous_subscribe};
   };
   return s;
 }

@@ -4,12 +4,12 @@
 
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/core/string.hpp>
 #include <optional>
 
 #include "api/router.hpp"
@@ -97,8 +97,10 @@ bool has_token(std::string_view value, std::string_view token) {
   while (!value.empty()) {
     std::size_t comma = value.find(',');
     std::string_view item = value.substr(0, comma);
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
+      item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
+      item.remove_suffix(1);
     if (beast::iequals(item, token)) return true;
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);
@@ -183,8 +185,7 @@ void http_session::route(http::request<http::string_body>&& req) {
     ws_mode mode = path == "/ws" ? ws_mode::triplex : ws_mode::echo;
     auto leftover = std::string(static_cast<const char*>(buffer_.data().data()), buffer_.size());
     return start_ws_session(ctx_, stream_.release_socket(), std::move(leftover),
-                            protocol::ws::ws_accept_key(req[http::field::sec_websocket_key]),
-                            mode);
+                            protocol::ws::ws_accept_key(req[http::field::sec_websocket_key]), mode);
   }
   if (path == "/sse" && req.method() == http::verb::get) {
     auto parsed = parse_stream_request(to_request(req, std::move(*target)), *ctx_.cfg);
@@ -214,15 +215,17 @@ void http_session::respond(protocol::http_response res, bool keep_alive) {
   auto& r = *response_;
   r.set(http::field::server, "triplex");
   r.set(http::field::content_type, res.content_type);
-  for (auto& [name, value] : res.headers) r.set(name, value);
+  for (auto& [name, value] : res.headers)
+    r.set(name, value);
   r.body() = std::move(res.body);
   r.keep_alive(keep_alive);
   r.prepare_payload();
   writing_ = true;
   stream_.expires_after(ctx_.cfg->idle_timeout);
-  http::async_write(stream_, r, [self = shared_from_this(), keep_alive](error_code ec, std::size_t) {
-    self->on_write(keep_alive, ec);
-  });
+  http::async_write(stream_, r,
+                    [self = shared_from_this(), keep_alive](error_code ec, std::size_t) {
+                      self->on_write(keep_alive, ec);
+                    });
 }
 
 void http_session::on_write(bool keep_alive, error_code ec) {

@@ -35,7 +35,9 @@ longpoll_request::longpoll_request(worker_context& ctx, protocol::http_request r
   ctx_.metrics->connections_accepted[lp].inc();
 }
 
-longpoll_request::~longpoll_request() { ctx_.metrics->connections[lp].add(-1); }
+longpoll_request::~longpoll_request() {
+  ctx_.metrics->connections[lp].add(-1);
+}
 
 void longpoll_request::start(respond_fn respond) {
   respond_ = std::move(respond);
@@ -70,7 +72,8 @@ void longpoll_request::subscribe_all(stream_request req) {
 }
 
 void longpoll_request::on_subscribed(broker::subscribe_result& res) {
-  for (const auto& m : res.replay) on_event(m);
+  for (const auto& m : res.replay)
+    on_event(m);
   // Without a cursor the poll starts now: answer only once every channel has a position.
   if (--pending_subscribes_ == 0 && !batch_.empty()) schedule_finish();
 }
@@ -99,7 +102,8 @@ void longpoll_request::finish() {
   timer_.cancel();
   std::vector<std::string_view> envelopes;
   envelopes.reserve(batch_.size());
-  for (const auto& m : batch_) envelopes.push_back(m->envelope());
+  for (const auto& m : batch_)
+    envelopes.push_back(m->envelope());
   protocol::http_response res;
   auto positions = subs_ ? subs_->positions() : std::vector<protocol::cursor_entry>{};
   res.body = protocol::longpoll_body(protocol::encode_cursor(positions), envelopes);

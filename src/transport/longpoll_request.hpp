@@ -18,8 +18,7 @@ namespace triplex::transport {
 
 struct worker_context;
 
-class longpoll_request : public std::enable_shared_from_this<longpoll_request>,
-                         public subscriber {
+class longpoll_request : public std::enable_shared_from_this<longpoll_request>, public subscriber {
  public:
   using respond_fn = std::function<void(protocol::http_response)>;
 

@@ -74,7 +74,8 @@ void sse_session::start(stream_request req) {
       chunk{nullptr, wire_part::own, protocol::sse_preamble(ctx_.cfg->sse_retry)});
   for (auto& ch : req.channels) {
     subs_->subscribe(ch.name, ch.since, [this](broker::subscribe_result& res) {
-      for (const auto& m : res.replay) on_event(m);
+      for (const auto& m : res.replay)
+        on_event(m);
     });
   }
   do_write();

@@ -24,10 +24,11 @@ class stream_writer {
   bool pump(boost::asio::ip::tcp::socket& socket, Done&& done) {
     if (!queue_.start_write(views_)) return false;
     buffers_.clear();
-    for (std::string_view v : views_) buffers_.emplace_back(v.data(), v.size());
+    for (std::string_view v : views_)
+      buffers_.emplace_back(v.data(), v.size());
     boost::asio::async_write(socket, span{buffers_.data(), buffers_.data() + buffers_.size()},
-                             [this, done = std::forward<Done>(done)](
-                                 boost::system::error_code ec, std::size_t n) mutable {
+                             [this, done = std::forward<Done>(done)](boost::system::error_code ec,
+                                                                     std::size_t n) mutable {
                                queue_.finish_write();
                                done(ec, n);
                              });

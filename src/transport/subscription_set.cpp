@@ -7,11 +7,12 @@
 
 namespace triplex::transport {
 
-subscription_set::subscription_set(worker_context& ctx, std::weak_ptr<void> owner,
-                                   subscriber* self)
+subscription_set::subscription_set(worker_context& ctx, std::weak_ptr<void> owner, subscriber* self)
     : ctx_(ctx), owner_(std::move(owner)), self_(self) {}
 
-subscription_set::~subscription_set() { unsubscribe_all(); }
+subscription_set::~subscription_set() {
+  unsubscribe_all();
+}
 
 subscription_set::entry* subscription_set::find(std::string_view channel) {
   auto it = std::find_if(entries_.begin(), entries_.end(),
@@ -23,7 +24,9 @@ const subscription_set::entry* subscription_set::find(std::string_view channel) 
   return const_cast<subscription_set*>(this)->find(channel);
 }
 
-bool subscription_set::contains(std::string_view channel) const { return find(channel); }
+bool subscription_set::contains(std::string_view channel) const {
+  return find(channel);
+}
 
 bool subscription_set::subscribe(const std::string& channel, std::optional<core::position> since,
                                  subscribe_done done) {
@@ -63,7 +66,8 @@ bool subscription_set::unsubscribe(std::string_view channel) {
 }
 
 void subscription_set::unsubscribe_all() {
-  while (!entries_.empty()) unsubscribe(entries_.back().channel);
+  while (!entries_.empty())
+    unsubscribe(entries_.back().channel);
 }
 
 bool subscription_set::accept(const broker::message& msg) {

@@ -80,7 +80,8 @@ void ws_connection::do_subscribe(protocol::command& cmd) {
       result += res.recovered ? "\"recovered\":true}" : "\"recovered\":false}";
       send_frame(ws::encode_frame(ws::opcode::text, protocol::reply_result(*id, result)));
     }
-    for (const auto& m : res.replay) on_event(m);
+    for (const auto& m : res.replay)
+      on_event(m);
   });
 }
 
@@ -100,13 +101,12 @@ void ws_connection::do_publish(protocol::command& cmd) {
   ctx_.metrics->messages_published[kind].inc();
   broker::publish_request req{cmd.channel, std::move(cmd.data), cmd.ephemeral, std::move(cmd.key)};
   auto id = cmd.id;
-  ctx_.broker->publish(ctx_.id, std::move(req),
-                       [self = shared_from_this(), id](broker::publish_result res) {
-                         if (!id) return;
-                         std::string result = res.pos.offset ? position_json(res.pos) : "{}";
-                         self->send_frame(ws::encode_frame(
-                             ws::opcode::text, protocol::reply_result(*id, result)));
-                       });
+  ctx_.broker->publish(
+      ctx_.id, std::move(req), [self = shared_from_this(), id](broker::publish_result res) {
+        if (!id) return;
+        std::string result = res.pos.offset ? position_json(res.pos) : "{}";
+        self->send_frame(ws::encode_frame(ws::opcode::text, protocol::reply_result(*id, result)));
+      });
 }
 
 void ws_connection::do_history(protocol::command& cmd) {

@@ -19,7 +19,8 @@ std::string new_client_id() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   static constexpr char hex[] = "0123456789abcdef";
   std::string id(16, '0');
-  for (char& c : id) c = hex[rng() % 16];
+  for (char& c : id)
+    c = hex[rng() % 16];
   return id;
 }
 

@@ -18,7 +18,8 @@ std::vector<int> after(const ring& r, std::uint64_t off, std::size_t limit = 100
 TEST(HistoryRing, KeepsTheLastCapacityEntries) {
   ring r(3, 1h);
   auto t = ring::clock::now();
-  for (int i = 1; i <= 5; ++i) r.append(i, i * 10, t);
+  for (int i = 1; i <= 5; ++i)
+    r.append(i, i * 10, t);
   EXPECT_EQ(r.size(), 3u);
   EXPECT_EQ(r.first_offset(), 3u);
   EXPECT_EQ(after(r, 0), (std::vector<int>{30, 40, 50}));
@@ -30,7 +31,8 @@ TEST(HistoryRing, KeepsTheLastCapacityEntries) {
 TEST(HistoryRing, ReadAfterAppendsToWhatIsThere) {
   ring r(5, 1h);
   auto t = ring::clock::now();
-  for (int i = 1; i <= 3; ++i) r.append(i, i, t);
+  for (int i = 1; i <= 3; ++i)
+    r.append(i, i, t);
   std::vector<int> out{99};
   r.read_after(0, 2, out);
   EXPECT_EQ(out, (std::vector<int>{99, 1, 2}));
@@ -57,7 +59,8 @@ TEST(HistoryRing, ZeroCapacityStoresNothing) {
 TEST(HistoryRing, ReadLastReturnsNewestOldestFirst) {
   ring r(5, 1h);
   auto t = ring::clock::now();
-  for (int i = 1; i <= 4; ++i) r.append(i, i, t);
+  for (int i = 1; i <= 4; ++i)
+    r.append(i, i, t);
   std::vector<int> out;
   r.read_last(2, out);
   EXPECT_EQ(out, (std::vector<int>{3, 4}));
