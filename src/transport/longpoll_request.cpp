@@ -44,14 +44,14 @@ void longpoll_request::start(respond_fn respond) {
   auto parsed = parse_stream_request(req_, *ctx_.cfg);
   if (auto* err = std::get_if<stream_request_error>(&parsed)) {
     ctx_.metrics->rejected[err->reason].inc();
-    done_ = true;
-    return respond_(std::move(err->response));
+    return answer_later(std::move(err->response));
   }
   bool capped = false;
   auto timeout = poll_timeout(req_, *ctx_.cfg, capped);
   if (!timeout) {
-    done_ = true;
-    return respond_(error_response(core::status::bad_request, "timeout: expected whole seconds"));
+    ctx_.metrics->rejected[metrics::reject_reason::bad_http].inc();
+    return answer_later(
+        error_response(core::status::bad_request, "timeout: expected whole seconds"));
   }
   if (capped) ctx_.metrics->longpoll_timeout_capped.inc();
   timer_.expires_after(*timeout);
@@ -61,6 +61,14 @@ void longpoll_request::start(respond_fn respond) {
     self->finish();
   });
   subscribe_all(std::move(std::get<stream_request>(parsed)));
+}
+
+// Answers on the next turn of the loop: the owner may drop this request inside respond_.
+void longpoll_request::answer_later(protocol::http_response res) {
+  done_ = true;
+  boost::asio::post(ctx_.io, [self = shared_from_this(), res = std::move(res)]() mutable {
+    self->respond_(std::move(res));
+  });
 }
 
 void longpoll_request::subscribe_all(stream_request req) {
@@ -111,6 +119,7 @@ void longpoll_request::finish() {
   ctx_.metrics->bytes_out[lp].inc(res.body.size());
   if (subs_) subs_->unsubscribe_all();
   batch_.clear();
+  auto keep = shared_from_this();  // respond_ may drop the owner's reference
   respond_(std::move(res));
 }
 

@@ -35,6 +35,7 @@ class longpoll_request : public std::enable_shared_from_this<longpoll_request>, 
  private:
   void subscribe_all(stream_request req);
   void on_subscribed(broker::subscribe_result& res);
+  void answer_later(protocol::http_response res);
   void schedule_finish();
   void finish();
 
