@@ -13,8 +13,14 @@ export async function poll(server, { channels, cursor, timeout, query, signal, m
   const signals = [AbortSignal.timeout(limitMs)];
   if (signal) signals.push(signal);
   const started = Date.now();
-  const res = await fetch(server.url(`/poll?${q}`), { signal: AbortSignal.any(signals) });
-  const text = await res.text();
+  let res;
+  let text;
+  try {
+    res = await fetch(server.url(`/poll?${q}`), { signal: AbortSignal.any(signals) });
+    text = await res.text();
+  } catch (e) {
+    throw await server.explain(e, `GET /poll?${q}`);
+  }
   let json;
   try {
     json = JSON.parse(text);

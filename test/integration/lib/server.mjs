@@ -197,6 +197,20 @@ export class TriplexServer {
     });
   }
 
+  /**
+   * Turns a client-side network error into one that says why: the cause (ECONNRESET...) and, if
+   * the server died (crash, sanitizer abort), its exit status and last output.
+   */
+  async explain(err, what) {
+    if (this.exit === null) await withDeadline(this.exited ?? Promise.resolve(), 200);
+    const cause = err.cause ? ` (${err.cause.code ?? err.cause.message})` : '';
+    const died = this.exit
+      ? `\ntriplex EXITED: code ${this.exit.code} signal ${this.exit.signal}\n${this.logTail()}` : '';
+    const out = new Error(`${what}: ${err.message}${cause}${died}`);
+    out.cause = err;
+    return out;
+  }
+
   /** Sends a signal (default SIGTERM) without waiting. */
   kill(signal = 'SIGTERM') {
     if (this.child && this.exit === null) this.child.kill(signal);
@@ -234,13 +248,19 @@ export class TriplexServer {
 
   /** fetch() on the server with a deadline. Returns {status, headers, text, json}. */
   async http(p, { method = 'GET', headers = {}, body, timeoutMs = scaled(5000) } = {}) {
-    const res = await fetch(this.url(p), {
-      method,
-      headers,
-      body,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const text = await res.text();
+    let res;
+    let text;
+    try {
+      res = await fetch(this.url(p), {
+        method,
+        headers,
+        body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      text = await res.text();
+    } catch (e) {
+      throw await this.explain(e, `${method} ${p}`);
+    }
     let json;
     try {
       json = text ? JSON.parse(text) : undefined;
