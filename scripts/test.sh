@@ -28,7 +28,9 @@ run_suite build
 step "build with ASan + UBSan"
 scripts/build.sh build-asan -DTRIPLEX_SANITIZE=ON -DTRIPLEX_BENCH=OFF
 step "unit + integration tests under ASan + UBSan"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 run_suite build-asan
+# Sanitized binaries are slower: the integration suite stretches its deadlines.
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  TRIPLEX_TIME_SCALE=2 run_suite build-asan
 
 step "fuzz (each target briefly)"
 scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
