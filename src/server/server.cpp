@@ -41,6 +41,7 @@ struct server::impl {
   void start_accept();
   void on_signal();
   void check_drained();
+  std::size_t open_connections() const;
 
   config::config cfg;
   metrics::server_metrics metrics;
@@ -93,7 +94,10 @@ void server::impl::start_accept() {
   std::size_t w = next_worker++ % workers.size();
   acceptor.async_accept(*ios[w], [this, w](error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-    if (!ec) {
+    if (!ec && open_connections() >= cfg.limits.max_connections) {
+      metrics.rejected[metrics::reject_reason::too_many_connections].inc();
+      socket.close(ec);  // refused: the client sees the connection closed at once
+    } else if (!ec) {
       metrics.connections_accepted[metrics::transport::http].inc();
       socket.set_option(tcp::no_delay(true), ec);
       asio::post(*ios[w], [ctx = workers[w].get(), s = std::move(socket)]() mutable {
@@ -104,6 +108,15 @@ void server::impl::start_accept() {
     }
     start_accept();
   });
+}
+
+// Open client connections of every transport (a long-poll lives inside an HTTP connection).
+std::size_t server::impl::open_connections() const {
+  using metrics::transport;
+  std::int64_t n = 0;
+  for (auto t : {transport::ws, transport::sse, transport::http})
+    n += metrics.connections[t].value();
+  return n > 0 ? static_cast<std::size_t>(n) : 0;
 }
 
 void server::impl::on_signal() {
@@ -124,11 +137,8 @@ void server::impl::on_signal() {
 
 // Polls until every connection has closed or the deadline passed, then stops the workers.
 void server::impl::check_drained() {
-  std::int64_t open = 0;
-  for (auto t : {metrics::transport::ws, metrics::transport::sse, metrics::transport::longpoll,
-                 metrics::transport::http})
-    open += metrics.connections[t].value();
-  if (open <= 0 || std::chrono::steady_clock::now() - drain_started > drain_deadline) {
+  if (open_connections() == 0 ||
+      std::chrono::steady_clock::now() - drain_started > drain_deadline) {
     for (auto& io : ios)
       io->stop();
     return;

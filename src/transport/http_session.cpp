@@ -27,6 +27,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using error_code = boost::system::error_code;
 using reason = metrics::reject_reason;
+constexpr std::chrono::seconds linger_time{2};
 
 namespace {
 
@@ -62,6 +63,8 @@ class http_session : public std::enable_shared_from_this<http_session>, public c
   void route(http::request<http::string_body>&& req);
   void respond(protocol::http_response res, bool keep_alive);
   void on_write(bool keep_alive, error_code ec);
+  void linger();
+  void linger_more();
   protocol::http_request to_request(http::request<http::string_body>& req,
                                     protocol::http_target target);
 
@@ -232,12 +235,26 @@ void http_session::on_write(bool keep_alive, error_code ec) {
   writing_ = false;
   response_.reset();
   if (ec) return;
-  if (!keep_alive || draining_) {
-    error_code ignored;
-    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
-    return;
-  }
+  if (!keep_alive || draining_) return linger();
   do_read();
+}
+
+// Half-closes after the last response and discards what the client still sends (the rest of a
+// refused body) until it closes or linger_time passes: closing with unread input would reset
+// the connection and could destroy the response before the client reads it (RFC 9112 9.6).
+void http_session::linger() {
+  error_code ignored;
+  stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+  stream_.expires_after(linger_time);
+  linger_more();
+}
+
+void http_session::linger_more() {
+  buffer_.clear();
+  stream_.async_read_some(buffer_.prepare(4096),
+                          [self = shared_from_this()](error_code ec, std::size_t) {
+                            if (!ec) self->linger_more();
+                          });
 }
 
 }  // namespace
