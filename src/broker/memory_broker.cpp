@@ -2,6 +2,7 @@
 #include "broker/memory_broker.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <random>
 #include <string>
 #include <unordered_map>
@@ -38,12 +39,15 @@ struct channel_state {
   core::history_ring<message_ptr> history;
   std::vector<std::uint32_t> refs;  // subscribers per worker
   std::uint64_t subscribers = 0;
+  clock::time_point last_used = clock::now();
 };
 
 }  // namespace
 
 struct memory_broker::shard {
+  explicit shard(const boost::asio::any_io_executor& ex) : sweep_timer(ex) {}
   std::unordered_map<std::string, channel_state, string_hash, std::equal_to<>> channels;
+  boost::asio::steady_timer sweep_timer;
 };
 
 memory_broker::memory_broker(std::vector<boost::asio::any_io_executor> executors,
@@ -53,8 +57,7 @@ memory_broker::memory_broker(std::vector<boost::asio::any_io_executor> executors
       sinks_(std::move(sinks)),
       limits_(std::move(limits)),
       observer_(observer) {
-  for (std::size_t i = 0; i < executors_.size(); ++i)
-    shards_.push_back(std::make_unique<shard>());
+  for (const auto& ex : executors_) shards_.push_back(std::make_unique<shard>(ex));
 }
 
 memory_broker::~memory_broker() = default;
@@ -85,6 +88,7 @@ channel_state& state_of(
     it = channels.try_emplace(name, workers, limits(name)).first;
     if (observer) observer->on_channels_changed(1);
   }
+  it->second.last_used = clock::now();
   return it->second;
 }
 
@@ -173,6 +177,39 @@ void memory_broker::history(worker_id from, std::string channel,
       st.history.read_last(limit, res.messages);
     on_worker(from, [h = std::move(h), res = std::move(res)]() mutable { h(std::move(res)); });
   });
+}
+
+void memory_broker::start_sweeping(std::chrono::milliseconds interval,
+                                   std::chrono::milliseconds idle_limit) {
+  for (worker_id s = 0; s < shards_.size(); ++s)
+    boost::asio::post(executors_[s],
+                      [this, s, interval, idle_limit] { schedule_sweep(s, interval, idle_limit); });
+}
+
+void memory_broker::schedule_sweep(worker_id s, std::chrono::milliseconds interval,
+                                   std::chrono::milliseconds idle_limit) {
+  shards_[s]->sweep_timer.expires_after(interval);
+  shards_[s]->sweep_timer.async_wait([this, s, interval, idle_limit](boost::system::error_code ec) {
+    if (ec) return;
+    sweep(*shards_[s], idle_limit);
+    schedule_sweep(s, interval, idle_limit);
+  });
+}
+
+// Trims every history by age and forgets channels nobody uses: no subscriber, no history, and
+// no publish or read for `idle_limit`. A forgotten channel starts a new epoch when used again.
+void memory_broker::sweep(shard& sh, std::chrono::milliseconds idle_limit) {
+  auto now = clock::now();
+  for (auto it = sh.channels.begin(); it != sh.channels.end();) {
+    channel_state& st = it->second;
+    trim(st, observer_);
+    if (st.subscribers == 0 && st.history.empty() && now - st.last_used > idle_limit) {
+      if (observer_) observer_->on_channels_changed(-1);
+      it = sh.channels.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void memory_broker::channels(worker_id from, std::string pattern, channels_handler h) {

@@ -45,6 +45,10 @@ class memory_broker final : public broker {
                std::size_t limit, history_handler h) override;
   void channels(worker_id from, std::string pattern, channels_handler h) override;
 
+  // Every `interval`, each shard trims expired history and forgets idle channels (no
+  // subscriber, no history, unused for `idle_limit`). Call once, from any thread.
+  void start_sweeping(std::chrono::milliseconds interval, std::chrono::milliseconds idle_limit);
+
  private:
   struct shard;
   worker_id shard_of(std::string_view channel) const;
@@ -52,6 +56,9 @@ class memory_broker final : public broker {
   void on_shard(std::string_view channel, F&& f);
   template <typename F>
   void on_worker(worker_id w, F&& f);
+  void schedule_sweep(worker_id s, std::chrono::milliseconds interval,
+                      std::chrono::milliseconds idle_limit);
+  void sweep(shard& sh, std::chrono::milliseconds idle_limit);
   void collect_channels(worker_id from, std::size_t next, std::string pattern,
                         std::vector<channel_info> acc, channels_handler h);
 

@@ -21,6 +21,9 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 constexpr std::chrono::seconds drain_deadline{5};
+// How often shards trim history and forget idle channels, and how idle a channel must be.
+constexpr std::chrono::seconds sweep_interval{10};
+constexpr std::chrono::hours channel_idle_limit{1};
 
 namespace {
 
