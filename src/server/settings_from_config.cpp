@@ -14,6 +14,7 @@ transport::settings settings_from_config(const config::config& cfg) {
   s.ws_ping_interval = cfg.websocket.ping_interval;
   s.ws_pong_timeout = cfg.websocket.pong_timeout;
   s.ws_echo_endpoint = cfg.websocket.echo_endpoint;
+  s.ws_compression = cfg.websocket.compression;
   s.sse_heartbeat = cfg.sse.heartbeat;
   s.sse_retry = cfg.sse.retry;
   s.lp_timeout = cfg.longpoll.timeout;

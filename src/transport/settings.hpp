@@ -30,6 +30,7 @@ struct settings {
   milliseconds ws_ping_interval{25000};
   milliseconds ws_pong_timeout{10000};
   bool ws_echo_endpoint = false;
+  bool ws_compression = true;  // permessage-deflate (RFC 7692) when the client offers it
 
   milliseconds sse_heartbeat{15000};
   milliseconds sse_retry{2000};
