@@ -16,6 +16,7 @@
 
 #include "broker/message.hpp"
 #include "core/position.hpp"
+#include "core/presence_table.hpp"
 #include "core/status.hpp"
 
 namespace triplex::broker {
@@ -47,6 +48,13 @@ struct history_result {
   std::vector<message_ptr> messages;
 };
 
+struct presence_result {
+  std::vector<core::presence_member> members;  // at most the requested number
+  std::uint64_t clients = 0;
+  std::uint64_t users = 0;
+  bool truncated = false;  // members holds fewer than `clients`
+};
+
 struct channel_info {
   std::string channel;
   std::uint64_t subscribers = 0;
@@ -65,6 +73,7 @@ class broker {
   using subscribe_handler = std::function<void(subscribe_result)>;
   using history_handler = std::function<void(history_result)>;
   using channels_handler = std::function<void(std::vector<channel_info>)>;
+  using presence_handler = std::function<void(presence_result)>;
 
   virtual ~broker() = default;
 
@@ -82,6 +91,19 @@ class broker {
   // Reads history: with `since`, what followed it; without, the newest `limit` messages.
   virtual void history(worker_id from, std::string channel, std::optional<core::position> since,
                        std::size_t limit, history_handler h) = 0;
+
+  // Adds a presence member. Call after subscribe() of the same connection (calls from one
+  // worker are handled in order). With `announce`, a join envelope reaches the channel's
+  // subscribers, with `first` true for the user's first connection here.
+  virtual void join(worker_id from, std::string channel, core::presence_member member,
+                    bool announce) = 0;
+
+  // Removes a presence member (no-op when not a member); with `announce`, a leave envelope.
+  virtual void leave(worker_id from, std::string channel, std::string client, bool announce) = 0;
+
+  // Lists up to `max_members` members with the channel's client and user counts.
+  virtual void presence(worker_id from, std::string channel, std::size_t max_members,
+                        presence_handler h) = 0;
 
   // Channels with subscribers whose name matches the glob `pattern` ("" = all).
   virtual void channels(worker_id from, std::string pattern, channels_handler h) = 0;

@@ -9,6 +9,8 @@
 
 #include "core/glob.hpp"
 #include "core/history_ring.hpp"
+#include "core/presence_table.hpp"
+#include "protocol/envelope.hpp"
 
 namespace triplex::broker {
 
@@ -39,6 +41,7 @@ struct channel_state {
   core::history_ring<message_ptr> history;
   std::vector<std::uint32_t> refs;  // subscribers per worker
   std::uint64_t subscribers = 0;
+  core::presence_table presence;
   clock::time_point last_used = clock::now();
 };
 
@@ -57,7 +60,8 @@ memory_broker::memory_broker(std::vector<boost::asio::any_io_executor> executors
       sinks_(std::move(sinks)),
       limits_(std::move(limits)),
       observer_(observer) {
-  for (const auto& ex : executors_) shards_.push_back(std::make_unique<shard>(ex));
+  for (const auto& ex : executors_)
+    shards_.push_back(std::make_unique<shard>(ex));
 }
 
 memory_broker::~memory_broker() = default;
@@ -128,9 +132,58 @@ void memory_broker::publish(worker_id from, publish_request req, publish_handler
       st.history.append(res.pos.offset, msg, clock::now());
       if (observer_ && st.history.size() != before) observer_->on_history_changed(1);
     }
-    for (worker_id w = 0; w < st.refs.size(); ++w) {
-      if (st.refs[w] == 0) continue;
-      on_worker(w, [sink = sinks_[w], msg] { sink->deliver(msg); });
+    fan_out(st.refs, msg);
+    on_worker(from, [h = std::move(h), res = std::move(res)]() mutable { h(std::move(res)); });
+  });
+}
+
+void memory_broker::fan_out(const std::vector<std::uint32_t>& refs, const message_ptr& msg) {
+  for (worker_id w = 0; w < refs.size(); ++w)
+    if (refs[w] > 0) on_worker(w, [sink = sinks_[w], msg] { sink->deliver(msg); });
+}
+
+void memory_broker::join(worker_id, std::string channel, core::presence_member member,
+                         bool announce) {
+  on_shard(channel, [this, channel = std::move(channel), member = std::move(member),
+                     announce](shard& sh) mutable {
+    channel_state& st = state_of(sh.channels, channel, shards_.size(), limits_, observer_);
+    std::string client = member.client, user = member.user, info = member.info_json;
+    bool first = st.presence.join(std::move(member));
+    if (!announce) return;
+    fan_out(st.refs,
+            make_presence_event(
+                event_kind::join, channel,
+                protocol::join_envelope(channel, client, user, info.empty() ? "{}" : info, first)));
+  });
+}
+
+void memory_broker::leave(worker_id, std::string channel, std::string client, bool announce) {
+  on_shard(channel, [this, channel = std::move(channel), client = std::move(client),
+                     announce](shard& sh) {
+    auto it = sh.channels.find(channel);
+    if (it == sh.channels.end()) return;
+    channel_state& st = it->second;
+    const core::presence_member* m = st.presence.find(client);
+    if (!m) return;
+    std::string user = m->user;
+    bool last = *st.presence.leave(client);
+    if (!announce) return;
+    fan_out(st.refs, make_presence_event(event_kind::leave, channel,
+                                         protocol::leave_envelope(channel, client, user, last)));
+  });
+}
+
+void memory_broker::presence(worker_id from, std::string channel, std::size_t max_members,
+                             presence_handler h) {
+  on_shard(channel, [this, from, channel = std::move(channel), max_members,
+                     h = std::move(h)](shard& sh) mutable {
+    presence_result res;
+    auto it = sh.channels.find(channel);
+    if (it != sh.channels.end()) {
+      const auto& p = it->second.presence;
+      res.truncated = !p.list(max_members, res.members);
+      res.clients = p.clients();
+      res.users = p.users();
     }
     on_worker(from, [h = std::move(h), res = std::move(res)]() mutable { h(std::move(res)); });
   });

@@ -44,6 +44,11 @@ class memory_broker final : public broker {
   void history(worker_id from, std::string channel, std::optional<core::position> since,
                std::size_t limit, history_handler h) override;
   void channels(worker_id from, std::string pattern, channels_handler h) override;
+  void join(worker_id from, std::string channel, core::presence_member member,
+            bool announce) override;
+  void leave(worker_id from, std::string channel, std::string client, bool announce) override;
+  void presence(worker_id from, std::string channel, std::size_t max_members,
+                presence_handler h) override;
 
   // Every `interval`, each shard trims expired history and forgets idle channels (no
   // subscriber, no history, unused for `idle_limit`). Call once, from any thread.
@@ -59,6 +64,7 @@ class memory_broker final : public broker {
   void schedule_sweep(worker_id s, std::chrono::milliseconds interval,
                       std::chrono::milliseconds idle_limit);
   void sweep(shard& sh, std::chrono::milliseconds idle_limit);
+  void fan_out(const std::vector<std::uint32_t>& refs, const message_ptr& msg);
   void collect_channels(worker_id from, std::size_t next, std::string pattern,
                         std::vector<channel_info> acc, channels_handler h);
 
