@@ -28,6 +28,20 @@ void client_publish(transport::worker_context& ctx, const protocol::http_request
   api_publish(ctx, req, std::move(respond));
 }
 
+void client_presence(transport::worker_context& ctx, const protocol::http_request& req,
+                     respond_fn respond) {
+  const std::string* channel = req.target.param("channel");
+  if (!channel || !core::is_valid_channel_name(*channel)) {
+    ctx.metrics->rejected[reason::bad_channel].inc();
+    return respond(error(core::status::bad_request, "channel: expected a valid channel name"));
+  }
+  if (!ctx.cfg->rules_for(*channel).presence) {
+    ctx.metrics->rejected[reason::forbidden].inc();
+    return respond(error(core::status::forbidden, "presence is off in this namespace"));
+  }
+  answer_presence(ctx, *channel, std::move(respond));
+}
+
 void client_history(transport::worker_context& ctx, const protocol::http_request& req,
                     respond_fn respond) {
   const std::string* channel = req.target.param("channel");

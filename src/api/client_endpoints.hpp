@@ -8,6 +8,8 @@ namespace triplex::api {
 
 void client_publish(transport::worker_context& ctx, const protocol::http_request& req,
                     respond_fn respond);
+void client_presence(transport::worker_context& ctx, const protocol::http_request& req,
+                     respond_fn respond);
 void client_history(transport::worker_context& ctx, const protocol::http_request& req,
                     respond_fn respond);
 

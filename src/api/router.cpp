@@ -27,6 +27,8 @@ method_fn api_method(std::string_view name) {
   if (name == "history") return api_history;
   if (name == "channels") return api_channels;
   if (name == "info") return api_info;
+  if (name == "presence") return api_presence;
+  if (name == "presence_stats") return api_presence_stats;
   return nullptr;
 }
 
@@ -75,6 +77,8 @@ void handle(transport::worker_context& ctx, protocol::http_request req, respond_
     return client_publish(ctx, req, std::move(respond));
   if (path == "/history" && req.method == "GET")
     return client_history(ctx, req, std::move(respond));
+  if (path == "/presence" && req.method == "GET")
+    return client_presence(ctx, req, std::move(respond));
   ctx.metrics->rejected[reason::not_found].inc();
   respond(error(core::status::not_found, "no such endpoint"));
 }

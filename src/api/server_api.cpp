@@ -9,6 +9,7 @@
 #include "protocol/command.hpp"
 #include "protocol/envelope.hpp"
 #include "protocol/json_text.hpp"
+#include "protocol/presence_json.hpp"
 #include "transport/worker_context.hpp"
 
 namespace triplex::api {
@@ -178,6 +179,52 @@ void api_channels(transport::worker_context& ctx, const protocol::http_request& 
       body += '}';
     }
     respond(json_response(body + "]}"));
+  });
+}
+
+namespace {
+
+// The channel of a {"channel": ...} body; empty when missing or invalid.
+std::string channel_of_body(std::string_view body) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  const json::object* o = ec ? nullptr : v.if_object();
+  const json::value* c = o ? o->if_contains("channel") : nullptr;
+  const json::string* s = c ? c->if_string() : nullptr;
+  return s && core::is_valid_channel_name(*s) ? std::string(*s) : std::string();
+}
+
+}  // namespace
+
+void answer_presence(transport::worker_context& ctx, const std::string& channel,
+                     respond_fn respond) {
+  ctx.broker->presence(
+      ctx.id, channel, ctx.cfg->max_presence_members, [&ctx, respond](broker::presence_result res) {
+        if (res.truncated) ctx.metrics->presence_truncated.inc();
+        respond(json_response(
+            protocol::presence_json(res.members, res.clients, res.users, res.truncated)));
+      });
+}
+
+void api_presence(transport::worker_context& ctx, const protocol::http_request& req,
+                  respond_fn respond) {
+  std::string channel = channel_of_body(req.body);
+  if (channel.empty()) {
+    ctx.metrics->rejected[reason::bad_channel].inc();
+    return respond(error(core::status::bad_request, "channel: expected a valid channel name"));
+  }
+  answer_presence(ctx, channel, std::move(respond));
+}
+
+void api_presence_stats(transport::worker_context& ctx, const protocol::http_request& req,
+                        respond_fn respond) {
+  std::string channel = channel_of_body(req.body);
+  if (channel.empty()) {
+    ctx.metrics->rejected[reason::bad_channel].inc();
+    return respond(error(core::status::bad_request, "channel: expected a valid channel name"));
+  }
+  ctx.broker->presence(ctx.id, channel, 0, [respond](broker::presence_result res) {
+    respond(json_response(protocol::presence_stats_json(res.clients, res.users)));
   });
 }
 

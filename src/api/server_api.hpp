@@ -15,12 +15,20 @@ void api_history(transport::worker_context& ctx, const protocol::http_request& r
                  respond_fn respond);
 void api_channels(transport::worker_context& ctx, const protocol::http_request& req,
                   respond_fn respond);
+void api_presence(transport::worker_context& ctx, const protocol::http_request& req,
+                  respond_fn respond);
+void api_presence_stats(transport::worker_context& ctx, const protocol::http_request& req,
+                        respond_fn respond);
 void api_info(transport::worker_context& ctx, const protocol::http_request& req,
               respond_fn respond);
 
 // Shared by the API and the client endpoints.
 protocol::http_response json_response(std::string body);
 protocol::http_response error(core::status status, std::string_view message);
+// Answers the presence of `channel` (members capped at limits.max_presence_members).
+void answer_presence(transport::worker_context& ctx, const std::string& channel,
+                     respond_fn respond);
+
 // {"epoch":..,"offset":..,"messages":[..]} of a history answer.
 std::string history_json(const broker::history_result& res);
 

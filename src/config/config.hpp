@@ -63,7 +63,8 @@ struct longpoll_options {
 struct limits_options {
   std::size_t outbound_queue_bytes = 1048576;  // per connection
   std::size_t max_subscriptions_per_connection = 128;
-  std::size_t max_connections = 10000;  // per node, all transports together
+  std::size_t max_connections = 10000;      // per node, all transports together
+  std::size_t max_presence_members = 1000;  // members listed by one presence answer
 };
 
 // [auth]

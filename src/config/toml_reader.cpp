@@ -184,6 +184,7 @@ void read_limits(table_reader& t, limits_options& o) {
   t.get("max_subscriptions_per_connection", o.max_subscriptions_per_connection,
         subscriptions_range);
   t.get("max_connections", o.max_connections, connections_range);
+  t.get("max_presence_members", o.max_presence_members, subscriptions_range);
 }
 
 void read_auth(table_reader& t, auth_options& o) {

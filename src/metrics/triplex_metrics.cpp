@@ -52,6 +52,9 @@ server_metrics::server_metrics()
           "WebSocket connections closed because no pong came within websocket.pong_timeout.")),
       sse_heartbeats(
           registry_.add_counter("triplex_sse_heartbeats_total", "SSE heartbeat comments sent.")),
+      presence_truncated(
+          registry_.add_counter("triplex_presence_truncated_total",
+                                "Presence answers cut at limits.max_presence_members.")),
       broker_up(registry_.add_gauge("triplex_broker_up",
                                     "1 when the broker (memory or Redis) is reachable, else 0.")) {}
 

@@ -172,10 +172,11 @@ class server_metrics {
   gauge& history_messages;                            // triplex_history_messages
 
   // Transport keep-alives.
-  counter& ws_frames_in;      // triplex_ws_frames_in_total
-  counter& ws_pings_sent;     // triplex_ws_pings_sent_total
-  counter& ws_ping_timeouts;  // triplex_ws_ping_timeouts_total
-  counter& sse_heartbeats;    // triplex_sse_heartbeats_total
+  counter& ws_frames_in;        // triplex_ws_frames_in_total
+  counter& ws_pings_sent;       // triplex_ws_pings_sent_total
+  counter& ws_ping_timeouts;    // triplex_ws_ping_timeouts_total
+  counter& sse_heartbeats;      // triplex_sse_heartbeats_total
+  counter& presence_truncated;  // triplex_presence_truncated_total
 
   // Broker.
   gauge& broker_up;  // triplex_broker_up: 1 when the broker answers, else 0 (single writer)

@@ -22,10 +22,12 @@ transport::settings settings_from_config(const config::config& cfg) {
   s.lp_batch_limit = cfg.longpoll.batch_limit;
   s.outbound_queue_bytes = cfg.limits.outbound_queue_bytes;
   s.max_subscriptions = cfg.limits.max_subscriptions_per_connection;
+  s.max_presence_members = cfg.limits.max_presence_members;
   // The config outlives every worker (the server owns both), so capturing it is safe.
   s.rules_for = [&cfg](std::string_view channel) {
     const auto& o = cfg.options_for_channel(channel);
-    return transport::channel_rules{o.client_publish, o.anonymous_publish, o.anonymous_subscribe};
+    return transport::channel_rules{o.client_publish, o.anonymous_publish, o.anonymous_subscribe,
+                                    o.presence, o.join_leave};
   };
   return s;
 }

@@ -17,6 +17,8 @@ struct channel_rules {
   bool client_publish = false;
   bool anonymous_publish = false;
   bool anonymous_subscribe = true;
+  bool presence = false;    // subscribers are presence members
+  bool join_leave = false;  // and their joins and leaves are announced
 };
 
 struct settings {
@@ -41,6 +43,7 @@ struct settings {
 
   std::size_t outbound_queue_bytes = 1048576;
   std::size_t max_subscriptions = 128;
+  std::size_t max_presence_members = 1000;
 
   std::function<channel_rules(std::string_view channel)> rules_for;
 };

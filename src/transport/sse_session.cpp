@@ -6,6 +6,7 @@
 
 #include "protocol/cursor.hpp"
 #include "protocol/sse.hpp"
+#include "transport/client_id.hpp"
 #include "transport/stream_writer.hpp"
 #include "transport/subscription_set.hpp"
 #include "transport/worker_context.hpp"
@@ -69,6 +70,7 @@ class sse_session : public std::enable_shared_from_this<sse_session>,
 
 void sse_session::start(stream_request req) {
   subs_ = std::make_unique<subscription_set>(ctx_, weak_from_this(), this);
+  subs_->set_member(core::presence_member{new_client_id(), {}, {}});
   writer_.queue().push_unbounded(chunk{nullptr, wire_part::own, sse_headers()});
   writer_.queue().push_unbounded(
       chunk{nullptr, wire_part::own, protocol::sse_preamble(ctx_.cfg->sse_retry)});

@@ -47,10 +47,20 @@ bool subscription_set::subscribe(const std::string& channel, std::optional<core:
     // accept(); without a replay the subscriber is at res.pos already.
     e->pos = since && !res.replay.empty() ? *since : res.pos;
     ctx_.hub.add(channel, self_);
+    join_presence(*e);
     done(res);
   };
   ctx_.broker->subscribe(ctx_.id, channel, std::move(since), std::move(answer));
   return true;
+}
+
+void subscription_set::join_presence(entry& e) {
+  if (!member_) return;
+  channel_rules rules = ctx_.cfg->rules_for(e.channel);
+  if (!rules.presence) return;
+  e.member = true;
+  e.announce = rules.join_leave;
+  ctx_.broker->join(ctx_.id, e.channel, *member_, e.announce);
 }
 
 bool subscription_set::unsubscribe(std::string_view channel) {
@@ -58,6 +68,7 @@ bool subscription_set::unsubscribe(std::string_view channel) {
   if (!e) return false;
   if (e->active) {
     ctx_.hub.remove(channel, self_);
+    if (e->member) ctx_.broker->leave(ctx_.id, e->channel, member_->client, e->announce);
     ctx_.broker->unsubscribe(ctx_.id, e->channel);
   }
   ctx_.metrics->subscriptions.add(-1);

@@ -15,6 +15,7 @@
 
 #include "broker/broker.hpp"
 #include "core/position.hpp"
+#include "core/presence_table.hpp"
 #include "protocol/cursor.hpp"
 #include "transport/subscriber.hpp"
 
@@ -32,6 +33,10 @@ class subscription_set {
   ~subscription_set();
   subscription_set(const subscription_set&) = delete;
   subscription_set& operator=(const subscription_set&) = delete;
+
+  // Makes this connection a presence member of the channels it subscribes to in namespaces
+  // with `presence = true` (set before subscribing; long-polls, being transient, are not).
+  void set_member(core::presence_member member) { member_ = std::move(member); }
 
   std::size_t size() const { return entries_.size(); }
   bool contains(std::string_view channel) const;
@@ -58,13 +63,17 @@ class subscription_set {
     core::position pos;
     std::uint64_t generation = 0;
     bool active = false;
+    bool member = false;    // joined the channel's presence
+    bool announce = false;  // joins and leaves are announced
   };
+  void join_presence(entry& e);
   entry* find(std::string_view channel);
   const entry* find(std::string_view channel) const;
 
   worker_context& ctx_;
   std::weak_ptr<void> owner_;
   subscriber* self_;
+  std::optional<core::presence_member> member_;
   std::uint64_t next_generation_ = 1;
   std::vector<entry> entries_;  // few per connection: a vector beats a map here
 };

@@ -3,6 +3,7 @@
 #include <boost/json/value.hpp>
 
 #include "protocol/envelope.hpp"
+#include "protocol/presence_json.hpp"
 #include "protocol/ws_frame.hpp"
 #include "transport/ws_connection.hpp"
 
@@ -61,7 +62,7 @@ void ws_connection::on_command(std::string_view text) {
     case protocol::op::ping:
       return reply(cmd, "{}");
     case protocol::op::presence:
-      return reply_error(cmd.id, core::status::forbidden, "presence is not enabled");
+      return do_presence(cmd);
   }
 }
 
@@ -125,6 +126,24 @@ void ws_connection::do_history(protocol::command& cmd) {
         }
         result += "]}";
         self->send_frame(ws::encode_frame(ws::opcode::text, protocol::reply_result(*id, result)));
+      });
+}
+
+void ws_connection::do_presence(const protocol::command& cmd) {
+  if (!ctx_.cfg->rules_for(cmd.channel).presence) {
+    ctx_.metrics->rejected[reason::forbidden].inc();
+    return reply_error(cmd.id, core::status::forbidden, "presence is off in this namespace");
+  }
+  auto id = cmd.id;
+  ctx_.broker->presence(
+      ctx_.id, cmd.channel, ctx_.cfg->max_presence_members,
+      [self = shared_from_this(), id](broker::presence_result res) {
+        if (res.truncated) self->ctx_.metrics->presence_truncated.inc();
+        if (!id) return;
+        self->send_frame(ws::encode_frame(
+            ws::opcode::text,
+            protocol::reply_result(
+                *id, protocol::presence_json(res.members, res.clients, res.users, res.truncated))));
       });
 }
 

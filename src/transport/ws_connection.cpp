@@ -2,9 +2,9 @@
 #include "transport/ws_connection.hpp"
 
 #include <boost/asio/post.hpp>
-#include <random>
 
 #include "protocol/ws_frame.hpp"
+#include "transport/client_id.hpp"
 
 namespace triplex::transport {
 
@@ -12,19 +12,6 @@ namespace ws = protocol::ws;
 using tcp = boost::asio::ip::tcp;
 constexpr auto ws_transport = metrics::transport::ws;
 constexpr std::chrono::seconds close_deadline{5};
-
-namespace {
-
-std::string new_client_id() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string id(16, '0');
-  for (char& c : id)
-    c = hex[rng() % 16];
-  return id;
-}
-
-}  // namespace
 
 ws_connection::ws_connection(worker_context& ctx, tcp::socket socket, ws_mode mode)
     : ctx_(ctx),
@@ -46,6 +33,7 @@ ws_connection::~ws_connection() {
 
 void ws_connection::start(std::string leftover, std::string accept_key) {
   subs_ = std::make_unique<subscription_set>(ctx_, weak_from_this(), this);
+  subs_->set_member(core::presence_member{client_id_, {}, {}});
   error_code ignored;
   socket_.non_blocking(true, ignored);
   writer_.queue().push_unbounded(chunk{nullptr, wire_part::own,

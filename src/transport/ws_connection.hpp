@@ -60,6 +60,7 @@ class ws_connection : public std::enable_shared_from_this<ws_connection>,
   void do_publish(protocol::command& cmd);
   void do_history(protocol::command& cmd);
   void do_connect(const protocol::command& cmd);
+  void do_presence(const protocol::command& cmd);
 
   worker_context& ctx_;
   boost::asio::ip::tcp::socket socket_;
