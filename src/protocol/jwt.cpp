@@ -114,6 +114,12 @@ std::variant<EVP_PKEY*, std::string> read_public_key(std::string_view pem) {
   // A callback that never asks for a passphrase (the default one reads the terminal).
   pem_password_cb* no_passphrase = [](char*, int, int, void*) { return 0; };
   EVP_PKEY* key = PEM_read_bio_PUBKEY(bio.get(), nullptr, no_passphrase, nullptr);
+  if (key == nullptr && pem.find("PRIVATE KEY-----") != std::string_view::npos) {
+    ERR_clear_error();
+    return std::string(
+        "jwt_public_key: holds a private key; give Triplex only the public key "
+        "(openssl pkey -in private.pem -pubout)");
+  }
   if (key == nullptr) {
     return "jwt_public_key: no PEM public key (-----BEGIN PUBLIC KEY-----) found: " +
            take_openssl_error("unreadable");

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
+#include <openssl/encoder.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
@@ -232,6 +233,27 @@ TEST(JwtStartup, RefusesTextWithoutAPublicKey) {
        {std::string("not a key"), private_pem(keys().ec.get()), keys().rsa_pem.substr(0, 100)}) {
     EXPECT_NE(make_error(config({}, pem)).find("jwt_public_key"), std::string::npos);
   }
+}
+
+TEST(JwtStartup, NamesAPrivateKeyGivenAsPublicKey) {
+  EXPECT_NE(make_error(config({}, private_pem(keys().ec.get()))).find("private key"),
+            std::string::npos);
+}
+
+TEST(JwtStartup, AcceptsPkcs1RsaPublicKey) {
+  // The "type-specific" structure of an RSA public key is PKCS#1 RSAPublicKey.
+  OSSL_ENCODER_CTX* ctx = OSSL_ENCODER_CTX_new_for_pkey(keys().rsa.get(), EVP_PKEY_PUBLIC_KEY,
+                                                        "PEM", "type-specific", nullptr);
+  unsigned char* data = nullptr;
+  std::size_t size = 0;
+  ASSERT_EQ(OSSL_ENCODER_to_data(ctx, &data, &size), 1);
+  const std::string pem(reinterpret_cast<char*>(data), size);
+  OPENSSL_free(data);
+  OSSL_ENCODER_CTX_free(ctx);
+  ASSERT_NE(pem.find("BEGIN RSA PUBLIC KEY"), std::string::npos);
+  const jwt_verifier v = make_verifier(config({}, pem));
+  EXPECT_EQ(v.public_key_alg(), "RS256");
+  EXPECT_EQ(outcome(v.verify(rs_token("{}"), now)), "ok");
 }
 
 TEST(JwtStartup, RefusesNegativeLeeway) {
