@@ -358,6 +358,21 @@ std::variant<alg, jwt_error> header_alg(const json::object& header, bool has_sec
   return fail(jwt_error_kind::bad_alg, "alg is not one of HS256, RS256, ES256");
 }
 
+bool signature_matches(alg algorithm, std::string_view secret, EVP_PKEY* public_key,
+                       std::string_view input, std::string_view signature) {
+  switch (algorithm) {
+    case alg::hs256:
+      return verify_hs256(secret, input, signature);
+    case alg::rs256:
+      return verify_with_key(public_key, input, signature);
+    case alg::es256: {
+      const std::string der = es256_to_der(signature);
+      return !der.empty() && verify_with_key(public_key, input, der);
+    }
+  }
+  return false;
+}
+
 std::optional<jwt_error> check_times(const time_claims& times, std::int64_t now,
                                      std::int64_t leeway) {
   // RFC 7519: valid while now < exp, and from now >= nbf; both widened by the leeway.
@@ -395,21 +410,10 @@ jwt_result jwt_verifier::verify(std::string_view token,
   const auto algorithm = header_alg(header.get_object(), accepts_hs256(), public_key_alg());
   if (const auto* e = std::get_if<jwt_error>(&algorithm)) return *e;
 
-  bool signature_ok = false;
-  switch (std::get<alg>(algorithm)) {
-    case alg::hs256:
-      signature_ok = verify_hs256(secret_, parts->signing_input, *signature);
-      break;
-    case alg::rs256:
-      signature_ok = verify_with_key(public_key_.get(), parts->signing_input, *signature);
-      break;
-    case alg::es256: {
-      const std::string der = es256_to_der(*signature);
-      signature_ok = !der.empty() && verify_with_key(public_key_.get(), parts->signing_input, der);
-      break;
-    }
+  if (!signature_matches(std::get<alg>(algorithm), secret_, public_key_.get(), parts->signing_input,
+                         *signature)) {
+    return fail(jwt_error_kind::bad_signature, "bad token signature");
   }
-  if (!signature_ok) return fail(jwt_error_kind::bad_signature, "bad token signature");
 
   const json::value payload = parse_json(*payload_text, &resource, ec);
   if (ec || !payload.is_object()) return malformed("JWT payload is not a JSON object");
