@@ -49,7 +49,7 @@ derived derive(const run_result& r) {
     d.warning = "LOADGEN SATURATED: the load generator used " +
                 std::to_string(static_cast<int>(d.self_util * 100)) +
                 "% of its threads; server numbers are a lower bound";
-  else if (r.publishing && d.server_ns_per_delivery > 0 &&
+  else if (r.publishing && d.self_util > 0.5 && d.server_ns_per_delivery > 0 &&
            d.self_ns_per_delivery > d.server_ns_per_delivery)
     d.warning = "LOADGEN COSTLIER PER MESSAGE THAN THE SERVER: it may be the bottleneck";
   return d;

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <stdexcept>
 
 #include "proc_stats.hpp"
@@ -43,6 +44,11 @@ worker::worker(int id, run_state& rs, std::uint32_t first, std::uint32_t last, i
   for (auto it = pubs_.rbegin(); it != pubs_.rend(); ++it)
     pending_.push_back(*it);
   next_seq_.assign(rs_.channels.size(), 0);
+  timespec real{}, mono{};
+  clock_gettime(CLOCK_REALTIME, &real);
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  realtime_offset_ns_ = (static_cast<std::int64_t>(real.tv_sec) - mono.tv_sec) * 1'000'000'000 +
+                        (real.tv_nsec - mono.tv_nsec);
   mask_seed_ ^= static_cast<std::uint64_t>(id + 1) * 0xBF58476D1CE4E5B9ull;
 }
 
@@ -79,6 +85,7 @@ void worker::start_connect(conn& c) {
   if (c.fd < 0) return fail(c, "socket() failed (out of file descriptors?)");
   int one = 1;
   setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (c.kind == conn_kind::sub) setsockopt(c.fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
   if (!opt_.source_ips.empty()) {
     setsockopt(c.fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
     sockaddr_in local{};

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include <cstdint>
 #include <memory>
@@ -63,6 +64,7 @@ class worker {
 
   // Reading (worker_read.cpp)
   void on_readable(conn& c);
+  std::uint64_t received_at(msghdr& msg) const;
   void on_bytes(conn& c, char* data, std::size_t n, std::uint64_t now);
   void on_head(conn& c, const response_head& h, std::uint64_t now);
   void on_stream(conn& c, char* data, std::size_t n, std::uint64_t now);
@@ -95,6 +97,7 @@ class worker {
   std::string host_header_;
   std::uint64_t mask_seed_ = 0x9E3779B97F4A7C15ull;
   std::uint64_t delivered_ = 0;
+  std::int64_t realtime_offset_ns_ = 0;  // CLOCK_REALTIME - CLOCK_MONOTONIC
   worker_stats stats_;
   // publisher state (worker 0)
   std::vector<std::uint64_t> next_seq_;  // per channel

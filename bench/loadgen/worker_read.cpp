@@ -1,5 +1,7 @@
 // Reading: response heads, WebSocket and SSE streams, long-poll answers, markers. See
 // worker.hpp.
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,10 +20,20 @@ constexpr const char* ws_key = "dGhlIHNhbXBsZSBub25jZQ==";
 
 }  // namespace
 
+// Reads once. Subscriber sockets carry kernel receive timestamps (SO_TIMESTAMPNS): the
+// latency of a message ends when its bytes reached the socket, not when this thread got
+// around to reading it, so the load generator's own queueing is not charged to the server.
 void worker::on_readable(conn& c) {
   char* data = rbuf_.get() + marker_scanner::carry_capacity;
   std::size_t cap = read_buffer_size - marker_scanner::carry_capacity;
-  ssize_t r = ::read(c.fd, data, cap);
+  iovec iov{data, cap};
+  alignas(cmsghdr) char control[64];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t r = ::recvmsg(c.fd, &msg, 0);
   if (r < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
     return close_conn(c);
@@ -34,7 +46,21 @@ void worker::on_readable(conn& c) {
     return close_conn(c);
   }
   stats_.bytes_in += static_cast<std::uint64_t>(r);
-  on_bytes(c, data, static_cast<std::size_t>(r), now_ns());
+  on_bytes(c, data, static_cast<std::size_t>(r), received_at(msg));
+}
+
+// The kernel receive time of the last segment read (CLOCK_REALTIME, mapped to the monotonic
+// clock of the payload timestamps), or the current time when the kernel gave none.
+std::uint64_t worker::received_at(msghdr& msg) const {
+  for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+    if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_TIMESTAMPNS) continue;
+    timespec ts{};
+    std::memcpy(&ts, CMSG_DATA(cm), sizeof ts);
+    auto real = static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+    if (real == 0) break;
+    return static_cast<std::uint64_t>(real - realtime_offset_ns_);
+  }
+  return now_ns();
 }
 
 void worker::on_bytes(conn& c, char* data, std::size_t n, std::uint64_t now) {
