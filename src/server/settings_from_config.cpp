@@ -6,6 +6,7 @@ namespace triplex::server {
 transport::settings settings_from_config(const config::config& cfg) {
   transport::settings s;
   s.api_key = cfg.api_key;
+  s.allowed_origins = cfg.allowed_origins;
   s.max_header_bytes = cfg.http.max_header_bytes;
   s.max_body_bytes = cfg.http.max_body_bytes;
   s.header_timeout = cfg.http.header_timeout;

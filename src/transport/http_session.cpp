@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "api/router.hpp"
+#include "core/origin_policy.hpp"
 #include "protocol/envelope.hpp"
 #include "protocol/ws_handshake.hpp"
 #include "transport/longpoll_request.hpp"
@@ -74,6 +75,7 @@ class http_session : public std::enable_shared_from_this<http_session>, public c
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<http::response<http::string_body>> response_;
   std::shared_ptr<longpoll_request> poll_;
+  std::string cors_origin_;  // Origin of the current request to a client endpoint, if any
   bool first_request_ = true;
   bool writing_ = false;
   bool draining_ = false;
@@ -130,6 +132,23 @@ protocol::http_response check_ws_upgrade(const http::request<http::string_body>&
   return ok;
 }
 
+// The endpoints browsers call: origin-checked, with CORS headers.
+bool is_client_endpoint(std::string_view path) {
+  return path == "/ws" || path == "/sse" || path == "/poll" || path == "/publish" ||
+         path == "/presence" || path == "/history";
+}
+
+// The answer to a CORS preflight (the origin was checked before).
+protocol::http_response preflight_response() {
+  protocol::http_response res;
+  res.status = 204;
+  res.content_type = "text/plain";
+  res.headers = {{"Access-Control-Allow-Methods", "GET, POST, OPTIONS"},
+                 {"Access-Control-Allow-Headers", "Authorization, Content-Type, Last-Event-ID"},
+                 {"Access-Control-Max-Age", "600"}};
+  return res;
+}
+
 void http_session::on_read_error(error_code ec) {
   auto& rejected = ctx_.metrics->rejected;
   if (ec == beast::error::timeout) {
@@ -179,6 +198,16 @@ void http_session::route(http::request<http::string_body>&& req) {
   }
   bool keep_alive = req.keep_alive() && !draining_;
   const std::string path = target->path;
+  cors_origin_.clear();
+  if (is_client_endpoint(path)) {
+    std::string_view origin = req[http::field::origin];
+    if (!core::origin_allowed(origin, req[http::field::host], ctx_.cfg->allowed_origins)) {
+      ctx_.metrics->rejected[reason::bad_origin].inc();
+      return respond(error_response(core::status::forbidden, "origin not allowed"), false);
+    }
+    cors_origin_ = std::string(origin);
+    if (req.method() == http::verb::options) return respond(preflight_response(), keep_alive);
+  }
   if (path == "/ws" || (path == "/echo" && ctx_.cfg->ws_echo_endpoint)) {
     auto upgrade = check_ws_upgrade(req);
     if (upgrade.status != 101) {
@@ -196,8 +225,9 @@ void http_session::route(http::request<http::string_body>&& req) {
       ctx_.metrics->rejected[err->reason].inc();
       return respond(std::move(err->response), keep_alive);
     }
-    return start_sse_session(ctx_, stream_.release_socket(),
-                             std::move(std::get<stream_request>(parsed)));
+    auto& stream = std::get<stream_request>(parsed);
+    stream.cors_origin = cors_origin_;
+    return start_sse_session(ctx_, stream_.release_socket(), std::move(stream));
   }
   if (path == "/poll" && req.method() == http::verb::get) {
     poll_ = std::make_shared<longpoll_request>(ctx_, to_request(req, std::move(*target)));
@@ -220,6 +250,10 @@ void http_session::respond(protocol::http_response res, bool keep_alive) {
   r.set(http::field::content_type, res.content_type);
   for (auto& [name, value] : res.headers)
     r.set(name, value);
+  if (!cors_origin_.empty()) {
+    r.set(http::field::access_control_allow_origin, cors_origin_);
+    r.set(http::field::vary, "Origin");
+  }
   r.body() = std::move(res.body);
   r.keep_alive(keep_alive);
   r.prepare_payload();

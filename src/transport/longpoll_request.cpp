@@ -82,8 +82,8 @@ void longpoll_request::subscribe_all(stream_request req) {
 void longpoll_request::on_subscribed(broker::subscribe_result& res) {
   for (const auto& m : res.replay)
     on_event(m);
-  // Without a cursor the poll starts now: answer only once every channel has a position.
-  if (--pending_subscribes_ == 0 && !batch_.empty()) schedule_finish();
+  // Answer only once every channel has a position, so the next cursor covers them all.
+  if (--pending_subscribes_ == 0 && (!batch_.empty() || finish_when_ready_)) schedule_finish();
 }
 
 void longpoll_request::on_event(const broker::message_ptr& msg) {
@@ -106,6 +106,10 @@ void longpoll_request::schedule_finish() {
 
 void longpoll_request::finish() {
   if (done_) return;
+  if (pending_subscribes_ > 0) {
+    finish_when_ready_ = true;  // the timeout came first; answer when the broker has
+    return;
+  }
   done_ = true;
   timer_.cancel();
   std::vector<std::string_view> envelopes;

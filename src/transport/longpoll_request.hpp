@@ -47,6 +47,7 @@ class longpoll_request : public std::enable_shared_from_this<longpoll_request>, 
   std::vector<broker::message_ptr> batch_;
   std::size_t pending_subscribes_ = 0;
   bool finish_posted_ = false;
+  bool finish_when_ready_ = false;
   bool done_ = false;
 };
 

@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace triplex::transport {
 
@@ -23,6 +24,7 @@ struct channel_rules {
 
 struct settings {
   std::string api_key;
+  std::vector<std::string> allowed_origins;  // browser origins allowed besides same-origin
   std::size_t max_header_bytes = 8192;
   std::size_t max_body_bytes = 65536;
   milliseconds header_timeout{10000};

@@ -19,14 +19,17 @@ using error_code = boost::system::error_code;
 using tcp = boost::asio::ip::tcp;
 constexpr auto sse = metrics::transport::sse;
 
-std::string sse_headers() {
-  return "HTTP/1.1 200 OK\r\n"
-         "Server: triplex\r\n"
-         "Content-Type: text/event-stream\r\n"
-         "Cache-Control: no-cache\r\n"
-         "X-Accel-Buffering: no\r\n"
-         "Connection: close\r\n"
-         "\r\n";
+std::string sse_headers(const std::string& cors_origin) {
+  std::string h =
+      "HTTP/1.1 200 OK\r\n"
+      "Server: triplex\r\n"
+      "Content-Type: text/event-stream\r\n"
+      "Cache-Control: no-cache\r\n"
+      "X-Accel-Buffering: no\r\n"
+      "Connection: close\r\n";
+  if (!cors_origin.empty())
+    h += "Access-Control-Allow-Origin: " + cors_origin + "\r\nVary: Origin\r\n";
+  return h + "\r\n";
 }
 
 class sse_session : public std::enable_shared_from_this<sse_session>,
@@ -71,7 +74,7 @@ class sse_session : public std::enable_shared_from_this<sse_session>,
 void sse_session::start(stream_request req) {
   subs_ = std::make_unique<subscription_set>(ctx_, weak_from_this(), this);
   subs_->set_member(core::presence_member{new_client_id(), {}, {}});
-  writer_.queue().push_unbounded(chunk{nullptr, wire_part::own, sse_headers()});
+  writer_.queue().push_unbounded(chunk{nullptr, wire_part::own, sse_headers(req.cors_origin)});
   writer_.queue().push_unbounded(
       chunk{nullptr, wire_part::own, protocol::sse_preamble(ctx_.cfg->sse_retry)});
   for (auto& ch : req.channels) {

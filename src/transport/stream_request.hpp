@@ -24,6 +24,7 @@ struct stream_channel {
 
 struct stream_request {
   std::vector<stream_channel> channels;
+  std::string cors_origin;  // the allowed browser Origin to name in the response, if any
 };
 
 struct stream_request_error {

@@ -34,12 +34,14 @@ bool subscription_set::subscribe(const std::string& channel, std::optional<core:
   std::uint64_t gen = next_generation_++;
   entries_.push_back(entry{channel, {}, gen, false});
   ctx_.metrics->subscriptions.add(1);
-  auto answer = [this, owner = owner_, channel, gen, since,
+  // `ctx` is captured apart from `this`: when the owner is gone, so is this set, but the worker
+  // context lives as long as the worker.
+  auto answer = [this, ctx = &ctx_, owner = owner_, channel, gen, since,
                  done = std::move(done)](broker::subscribe_result res) {
     auto alive = owner.lock();
     entry* e = alive ? find(channel) : nullptr;
     if (!e || e->generation != gen) {
-      ctx_.broker->unsubscribe(ctx_.id, channel);  // the subscriber left before the answer
+      ctx->broker->unsubscribe(ctx->id, channel);  // the subscriber left before the answer
       return;
     }
     e->active = true;
