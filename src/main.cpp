@@ -4,6 +4,7 @@
 
 #include "config/config_loader.hpp"
 #include "server/server.hpp"
+#include "server/settings_from_config.hpp"
 
 int main(int argc, char** argv) {
   auto loaded = triplex::config::load(argc, argv, triplex::config::process_environment());
@@ -14,6 +15,9 @@ int main(int argc, char** argv) {
   try {
     triplex::server::server s(std::move(std::get<triplex::config::config>(loaded)));
     return s.run();
+  } catch (const triplex::server::config_error& e) {
+    std::cerr << "config error: " << e.what() << "\n";
+    return triplex::config::exit_config_error;
   } catch (const std::exception& e) {
     std::cerr << "triplex: cannot start: " << e.what() << "\n";
     return 1;

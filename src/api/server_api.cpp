@@ -41,11 +41,6 @@ std::string position_json(const core::position& pos) {
   return out;
 }
 
-reason reason_of(const protocol::command_error& e) {
-  if (e.code == core::status::payload_too_large) return reason::too_large;
-  return e.message.find("channel") != std::string::npos ? reason::bad_channel : reason::bad_json;
-}
-
 void count_publish(transport::worker_context& ctx, bool ephemeral, std::size_t n = 1) {
   auto kind = ephemeral ? metrics::publish_kind::ephemeral : metrics::publish_kind::durable;
   ctx.metrics->messages_published[kind].inc(n);
@@ -87,6 +82,21 @@ history_query parse_history_body(std::string_view body) {
 
 }  // namespace
 
+reason reason_of(const protocol::command_error& e) {
+  if (e.code == core::status::payload_too_large) return reason::too_large;
+  return e.message.find("channel") != std::string::npos ? reason::bad_channel : reason::bad_json;
+}
+
+void publish(transport::worker_context& ctx, protocol::publish_request p, respond_fn respond) {
+  count_publish(ctx, p.ephemeral);
+  broker::publish_request breq{std::move(p.channel), std::move(p.data), p.ephemeral,
+                               std::move(p.key)};
+  ctx.broker->publish(ctx.id, std::move(breq), [respond](broker::publish_result res) {
+    if (res.status != core::status::ok) return respond(error(res.status, res.error));
+    respond(json_response(res.pos.offset ? position_json(res.pos) : "{}"));
+  });
+}
+
 std::string history_json(const broker::history_result& res) {
   std::string out = position_json(res.pos);
   out.back() = ',';
@@ -106,14 +116,7 @@ void api_publish(transport::worker_context& ctx, const protocol::http_request& r
     ctx.metrics->rejected[reason_of(*err)].inc();
     return respond(error(err->code, err->message));
   }
-  auto& p = std::get<protocol::publish_request>(parsed);
-  count_publish(ctx, p.ephemeral);
-  broker::publish_request breq{std::move(p.channel), std::move(p.data), p.ephemeral,
-                               std::move(p.key)};
-  ctx.broker->publish(ctx.id, std::move(breq), [respond](broker::publish_result res) {
-    if (res.status != core::status::ok) return respond(error(res.status, res.error));
-    respond(json_response(res.pos.offset ? position_json(res.pos) : "{}"));
-  });
+  publish(ctx, std::move(std::get<protocol::publish_request>(parsed)), std::move(respond));
 }
 
 void api_broadcast(transport::worker_context& ctx, const protocol::http_request& req,

@@ -4,6 +4,8 @@
 #include "api/router.hpp"
 #include "broker/broker.hpp"
 #include "core/status.hpp"
+#include "metrics/triplex_metrics.hpp"
+#include "protocol/command.hpp"
 
 namespace triplex::api {
 
@@ -28,6 +30,12 @@ protocol::http_response error(core::status status, std::string_view message);
 // Answers the presence of `channel` (members capped at limits.max_presence_members).
 void answer_presence(transport::worker_context& ctx, const std::string& channel,
                      respond_fn respond);
+
+// Publishes a parsed request and answers its position.
+void publish(transport::worker_context& ctx, protocol::publish_request p, respond_fn respond);
+
+// The rejected_total reason of a refused command or body.
+metrics::reject_reason reason_of(const protocol::command_error& e);
 
 // {"epoch":..,"offset":..,"messages":[..]} of a history answer.
 std::string history_json(const broker::history_result& res);

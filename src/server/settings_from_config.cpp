@@ -1,11 +1,38 @@
 // Configuration translations: see settings_from_config.hpp.
 #include "server/settings_from_config.hpp"
 
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "transport/auth.hpp"
+
 namespace triplex::server {
+
+namespace {
+
+std::shared_ptr<const transport::authenticator> make_authenticator(const config::auth_options& a) {
+  std::string pem;
+  if (!a.jwt_public_key.empty()) {
+    std::ifstream in(a.jwt_public_key);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in) throw config_error("auth.jwt_public_key: cannot read " + a.jwt_public_key);
+    pem = text.str();
+  }
+  auto made = transport::authenticator::make(
+      a.jwt_secret, std::move(pem), std::chrono::duration_cast<std::chrono::seconds>(a.leeway));
+  if (auto* err = std::get_if<std::string>(&made))
+    throw config_error("auth.jwt_public_key: " + *err);
+  return std::get<std::shared_ptr<const transport::authenticator>>(made);
+}
+
+}  // namespace
 
 transport::settings settings_from_config(const config::config& cfg) {
   transport::settings s;
   s.api_key = cfg.api_key;
+  s.auth = make_authenticator(cfg.auth);
   s.allowed_origins = cfg.allowed_origins;
   s.max_header_bytes = cfg.http.max_header_bytes;
   s.max_body_bytes = cfg.http.max_body_bytes;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,8 @@
 namespace triplex::transport {
 
 using std::chrono::milliseconds;
+
+class authenticator;
 
 // What a namespace allows clients to do (spec §7 [defaults] / [namespaces.*]).
 struct channel_rules {
@@ -48,6 +51,7 @@ struct settings {
   std::size_t max_presence_members = 1000;
 
   std::function<channel_rules(std::string_view channel)> rules_for;
+  std::shared_ptr<const authenticator> auth;  // never null once the server runs
 };
 
 }  // namespace triplex::transport

@@ -68,12 +68,15 @@ class sse_session : public std::enable_shared_from_this<sse_session>,
   stream_writer writer_;
   boost::asio::steady_timer heartbeat_;
   std::unique_ptr<subscription_set> subs_;
+  std::optional<std::chrono::system_clock::time_point> expires_;  // the token's end
   bool ending_ = false;
 };
 
 void sse_session::start(stream_request req) {
   subs_ = std::make_unique<subscription_set>(ctx_, weak_from_this(), this);
-  subs_->set_member(core::presence_member{new_client_id(), {}, {}});
+  subs_->set_member(
+      core::presence_member{new_client_id(), req.who.user(), req.who.claims.info_json});
+  expires_ = req.who.expires;
   writer_.queue().push_unbounded(chunk{nullptr, wire_part::own, sse_headers(req.cors_origin)});
   writer_.queue().push_unbounded(
       chunk{nullptr, wire_part::own, protocol::sse_preamble(ctx_.cfg->sse_retry)});
@@ -127,10 +130,20 @@ void sse_session::do_write() {
   });
 }
 
+// One timer serves the heartbeat and the token's expiry: an expired token ends the stream (the
+// client reconnects with a new token and its cursor, losing nothing).
 void sse_session::do_heartbeat() {
-  heartbeat_.expires_after(ctx_.cfg->sse_heartbeat);
+  auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(ctx_.cfg->sse_heartbeat);
+  if (expires_)
+    wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(
+                              *expires_ - std::chrono::system_clock::now()));
+  heartbeat_.expires_after(std::max(wait, std::chrono::milliseconds(0)));
   heartbeat_.async_wait([self = shared_from_this()](error_code ec) {
     if (ec || self->ending_) return;
+    if (self->expires_ && std::chrono::system_clock::now() >= *self->expires_) {
+      self->ctx_.metrics->rejected[metrics::reject_reason::token_expired].inc();
+      return self->end_stream(true);
+    }
     self->push(chunk{nullptr, wire_part::own, std::string(protocol::sse_heartbeat())});
     self->ctx_.metrics->sse_heartbeats.inc();
     self->do_write();

@@ -36,6 +36,15 @@ std::variant<stream_request, stream_request_error> parse_stream_request(
   if (out.channels.empty()) return fail(reason::bad_channel, "at least one channel is required");
   if (out.channels.size() > cfg.max_subscriptions)
     return fail(reason::too_many_subscriptions, "too many channels");
+  auth_result auth = cfg.auth->authenticate(token_of(req));
+  if (!auth.who)
+    return stream_request_error{error_response(auth.status, auth.message), auth.reason};
+  out.who = std::move(*auth.who);
+  for (const auto& c : out.channels)
+    if (!may_subscribe(cfg, out.who, c.name))
+      return stream_request_error{
+          error_response(core::status::forbidden, "not allowed to subscribe to " + c.name),
+          reason::forbidden};
   std::string_view cursor = req.last_event_id;
   if (cursor.empty() && req.target.param("cursor")) cursor = *req.target.param("cursor");
   if (cursor.empty()) return out;

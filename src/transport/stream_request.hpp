@@ -13,6 +13,7 @@
 #include "core/status.hpp"
 #include "metrics/triplex_metrics.hpp"
 #include "protocol/http_message.hpp"
+#include "transport/auth.hpp"
 #include "transport/settings.hpp"
 
 namespace triplex::transport {
@@ -25,6 +26,7 @@ struct stream_channel {
 struct stream_request {
   std::vector<stream_channel> channels;
   std::string cors_origin;  // the allowed browser Origin to name in the response, if any
+  identity who;             // from the request's token
 };
 
 struct stream_request_error {
@@ -32,8 +34,9 @@ struct stream_request_error {
   metrics::reject_reason reason;
 };
 
-// Parses the channels and the cursor (the Last-Event-ID header wins over `cursor`). Channels of
-// the cursor that the request does not list are ignored.
+// Parses the channels and the cursor (the Last-Event-ID header wins over `cursor`), checks the
+// token (401) and that it may subscribe to every channel (403). Channels of the cursor that the
+// request does not list are ignored.
 std::variant<stream_request, stream_request_error> parse_stream_request(
     const protocol::http_request& req, const settings& cfg);
 
