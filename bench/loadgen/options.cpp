@@ -38,7 +38,9 @@ constexpr const char* usage =
   --settle S               seconds between all-connected and publishing (default 0.5)
   --connect-timeout S      give up connecting after S seconds (default 60)
   --connect-parallel N     connection set-ups in progress per thread (default 64)
-  --threads N              epoll threads (default 1)
+  --threads N              epoll threads per process (default 1)
+  --procs N                forked processes sharing the subscribers (default 1): each has its
+                           own open-files limit, for runs of more connections than one allows
   --server-pid P[,P..]     server processes whose CPU time and RSS are reported
   --source-ips A[,B..]     local addresses to spread connections over (e.g. 127.0.0.2,127.0.0.3)
   --label S                name of the run in the output
@@ -168,6 +170,8 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
       o.connect_parallel = std::atoi(v.c_str());
     else if (name == "--threads")
       o.threads = std::atoi(v.c_str());
+    else if (name == "--procs")
+      o.procs = std::atoi(v.c_str());
     else if (name == "--server-pid") {
       for (auto& p : split(v, ','))
         if (!p.empty()) o.server_pids.push_back(std::atoi(p.c_str()));
@@ -188,8 +192,8 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
     std::fprintf(stderr, "triplex_loadgen: --target HOST:PORT is required\n");
     return std::nullopt;
   }
-  if (o.subs < 0 || o.threads < 1 || o.window < 1 || o.connect_parallel < 1 || o.duration <= 0 ||
-      (o.rate > 0 && o.closed > 0) || o.closed < 0 || o.payload < 0) {
+  if (o.subs < 0 || o.threads < 1 || o.procs < 1 || o.window < 1 || o.connect_parallel < 1 ||
+      o.duration <= 0 || (o.rate > 0 && o.closed > 0) || o.closed < 0 || o.payload < 0) {
     std::fprintf(stderr, "triplex_loadgen: inconsistent options (see --help)\n");
     return std::nullopt;
   }

@@ -41,7 +41,8 @@ struct options {
   double settle = 0.5;  // seconds between "all connected" and the first publish
   double connect_timeout = 60;
   int connect_parallel = 64;  // connections being set up at once, per thread
-  int threads = 1;
+  int threads = 1;            // per process
+  int procs = 1;              // processes (forked), each with its own open-files limit
   std::vector<int> server_pids;
   std::vector<std::string> source_ips;
   std::string label;

@@ -66,9 +66,10 @@ void worker::run() {
     int n = epoll_wait(epfd_, events, 512, publishing ? 1 : 20);
     for (int i = 0; i < n; ++i)
       on_event(*static_cast<conn*>(events[i].data.ptr), events[i].events);
-    rs_.delivered[static_cast<std::size_t>(id_)].value.store(delivered_, std::memory_order_relaxed);
+    rs_.delivered[id_].value.store(delivered_, std::memory_order_relaxed);
     if (publishing) publish_tick(now_ns());
   }
+  rs_.slots[id_] = stats_;
 }
 
 void worker::start_pending() {

@@ -14,41 +14,23 @@
 #include <vector>
 
 #include "conn.hpp"
-#include "histogram.hpp"
 #include "run_state.hpp"
+#include "worker_stats.hpp"
 
 namespace loadgen {
 
-struct worker_stats {
-  log_histogram latency;  // publish -> deliver, ns
-  log_histogram connect;  // connect() -> subscribed (or publisher connected), ns
-  std::uint64_t unique = 0;
-  std::uint64_t duplicates = 0;
-  std::uint64_t disconnects = 0;  // ready subscribers the server closed
-  std::uint64_t connect_failures = 0;
-  std::uint64_t pings = 0;
-  std::uint64_t bytes_in = 0;
-  std::uint64_t polls = 0;  // long-poll answers
-  std::uint64_t pub_sent = 0;
-  std::uint64_t pub_ok = 0;
-  std::uint64_t pub_errors = 0;
-  std::uint64_t pub_late = 0;  // fixed rate: publishes sent late (no free connection)
-  log_histogram pub_rtt;       // publish request -> response, ns
-};
-
 class worker {
  public:
-  // `first`..`last` are this worker's subscriber numbers; `pub_conns` publisher connections
-  // (0 on all but worker 0). Throws std::runtime_error when epoll cannot be created.
+  // `id` is the worker's number over all processes; `first`..`last` are its subscriber
+  // numbers; `pub_conns` publisher connections (0 on all but worker 0). Throws std::runtime_error
+  // when epoll cannot be created.
   worker(int id, run_state& rs, std::uint32_t first, std::uint32_t last, int pub_conns);
   ~worker();
   worker(const worker&) = delete;
   worker& operator=(const worker&) = delete;
 
-  // The thread body.
+  // The thread body. When the run is done, copies the statistics into rs.slots[id].
   void run();
-
-  const worker_stats& stats() const { return stats_; }
 
  private:
   // Connection set-up and teardown (worker.cpp)
