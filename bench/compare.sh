@@ -20,7 +20,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 build="$root/build-bench"
 reps=3
-duration=4
+duration=3
 hold=2
 threads_list="1 2"
 scenarios="a b c d"
@@ -98,6 +98,8 @@ build_binaries() {
 
 install_nchan
 build_binaries
+# Servers and load generator may hold up to the hard open-files limit (20,000 here).
+ulimit -n "$(ulimit -Hn)"
 nchan_module="$(ls /usr/lib/nginx/modules/ngx_nchan_module.so)"
 
 tmp="$(mktemp -d /tmp/triplex-compare.XXXXXX)"
@@ -228,7 +230,7 @@ run_one() {
            --transport "$transport" --server-pid "$server_pids" --threads "$lg_threads" \
            --label "$server-$scenario-$transport-t$threads" "$@" 2>"$tmp/loadgen.err" |
           tee -a "$out/human.log" | grep '^{' || true)"
-  if [ "$server" = nchan ]; then stop_server QUIT; else stop_server TERM; fi
+  stop_server TERM
   if [ -z "$line" ]; then
     log "run failed: $server $scenario $transport t$threads rep $rep"
     cat "$tmp/loadgen.err" >&2

@@ -124,8 +124,12 @@ void print_json(const run_result& r, const derived& d) {
       r.server_connected.rss_kb, r.server_end.rss_kb, d.rss_per_conn_bytes);
   std::printf(
       "\"loadgen_cpu_s\":%.3f,\"loadgen_ns_per_delivery\":%.1f,\"loadgen_util\":%.3f,"
-      "\"warning\":\"%s\"}\n",
-      r.self_cpu_s, d.self_ns_per_delivery, d.self_util, d.warning.c_str());
+      "\"loadgen_cheaper_per_delivery\":%s,\"warning\":\"%s\"}\n",
+      r.self_cpu_s, d.self_ns_per_delivery, d.self_util,
+      d.server_ns_per_delivery <= 0 || d.self_ns_per_delivery < 0 ? "null"
+      : d.self_ns_per_delivery < d.server_ns_per_delivery         ? "true"
+                                                                  : "false",
+      d.warning.c_str());
 }
 
 }  // namespace
