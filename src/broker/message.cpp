@@ -2,12 +2,18 @@
 #include "broker/message.hpp"
 
 #include "protocol/envelope.hpp"
+#include "protocol/permessage_deflate.hpp"
 #include "protocol/sse.hpp"
 #include "protocol/ws_frame.hpp"
 
 namespace triplex::broker {
 
 namespace {
+
+// Envelopes shorter than this go uncompressed even to deflate subscribers: a small envelope
+// saves a few bytes at best and costs a deflate call. A constant for now; a config key
+// (websocket.compression_threshold) can replace it later.
+constexpr std::size_t deflate_threshold = 256;
 
 std::string_view sse_type(event_kind kind) {
   switch (kind) {
@@ -33,7 +39,28 @@ void encode(message& m, std::string_view envelope) {
   m.sse_event = protocol::sse_event(sse_type(m.kind), envelope);
 }
 
+// The compressed frame of `envelope`, or "" when compressing does not make it smaller.
+std::string deflated_frame(std::string_view envelope, std::size_t plain_frame_size) {
+  const std::string payload = protocol::ws::deflate_message(envelope);
+  if (payload.empty()) return {};  // zlib failed: the plain frame goes out
+  const auto header = protocol::ws::encode_header(protocol::ws::opcode::text, payload.size(),
+                                                  /*fin=*/true, /*rsv1=*/true);
+  if (header.size + payload.size() >= plain_frame_size) return {};
+  std::string frame;
+  frame.reserve(header.size + payload.size());
+  frame.append(header.view());
+  frame.append(payload);
+  return frame;
+}
+
 }  // namespace
+
+std::string_view message::ws_frame_deflated() const {
+  if (envelope().size() < deflate_threshold) return ws_frame;
+  std::call_once(deflate_once_,
+                 [this] { ws_frame_deflated_ = deflated_frame(envelope(), ws_frame.size()); });
+  return ws_frame_deflated_.empty() ? std::string_view(ws_frame) : ws_frame_deflated_;
+}
 
 message_ptr make_message(std::string_view channel, const core::position& pos, bool ephemeral,
                          std::string_view key, std::string_view data_json) {

@@ -1,10 +1,14 @@
 // One published message, encoded once per wire format (STYLE habit 8). Immutable after
-// make_message(); shared by every subscriber on every worker as message_ptr.
+// make_message(); shared by every subscriber on every worker as message_ptr. The one exception,
+// the permessage-deflate frame, is built lazily, once, behind std::call_once, the first time a
+// subscriber that negotiated compression asks for it; every later caller on any worker gets the
+// same bytes.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -33,6 +37,18 @@ struct message {
 
   // The JSON envelope of spec §2 (a view into ws_frame).
   std::string_view envelope() const { return std::string_view(ws_frame).substr(ws_header_size); }
+
+  // The frame for a subscriber that negotiated permessage-deflate (RFC 7692): the envelope
+  // compressed on its own in a text frame with RSV1 set, when the envelope is at least
+  // deflate_threshold bytes (256, in message.cpp: below that, compressing saves too little to pay
+  // for itself) and compressing makes the frame smaller; otherwise ws_frame itself, which is
+  // valid on a deflate connection too. Thread: any; the first call compresses (the others wait
+  // for it, once per message), later calls only read. The view lives as long as the message.
+  std::string_view ws_frame_deflated() const;
+
+  // State of ws_frame_deflated(): written once under deflate_once_, read-only afterwards.
+  mutable std::once_flag deflate_once_;
+  mutable std::string ws_frame_deflated_;  // empty: send ws_frame
 };
 
 using message_ptr = std::shared_ptr<const message>;

@@ -11,6 +11,8 @@ std::string_view chunk::bytes() const {
       return own;
     case wire_part::ws_frame:
       return msg->ws_frame;
+    case wire_part::ws_frame_deflated:
+      return msg->ws_frame_deflated();
     case wire_part::sse_event:
       return msg->sse_event;
     case wire_part::envelope:

@@ -17,8 +17,9 @@
 
 namespace triplex::transport {
 
-// What part of a shared message a chunk sends.
-enum class wire_part : std::uint8_t { own, ws_frame, sse_event, envelope };
+// What part of a shared message a chunk sends. ws_frame_deflated: message::ws_frame_deflated(),
+// for WebSocket connections that negotiated permessage-deflate.
+enum class wire_part : std::uint8_t { own, ws_frame, ws_frame_deflated, sse_event, envelope };
 
 struct chunk {
   broker::message_ptr msg;  // shared bytes (null for own)
