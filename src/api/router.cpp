@@ -28,6 +28,7 @@ method_fn api_method(std::string_view name) {
   if (name == "channels") return api_channels;
   if (name == "info") return api_info;
   if (name == "presence") return api_presence;
+  if (name == "disconnect") return api_disconnect;
   if (name == "presence_stats") return api_presence_stats;
   return nullptr;
 }

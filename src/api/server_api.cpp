@@ -1,6 +1,7 @@
 // Server API methods (spec §4): see server_api.hpp.
 #include "api/server_api.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <memory>
@@ -229,6 +230,45 @@ void api_presence_stats(transport::worker_context& ctx, const protocol::http_req
   ctx.broker->presence(ctx.id, channel, 0, [respond](broker::presence_result res) {
     respond(json_response(protocol::presence_stats_json(res.clients, res.users)));
   });
+}
+
+namespace {
+
+// Visits the workers one after another (each on its own thread), closing the user's
+// connections, then answers on the worker that asked.
+void disconnect_on(transport::worker_context& origin, std::size_t next, std::string user,
+                   std::uint64_t closed, respond_fn respond) {
+  auto& workers = origin.state->workers;
+  if (next == workers.size()) {
+    return boost::asio::post(origin.io, [closed, respond = std::move(respond)] {
+      respond(json_response("{\"disconnected\":" + std::to_string(closed) + "}"));
+    });
+  }
+  transport::worker_context* w = workers[next];
+  boost::asio::post(w->io, [&origin, w, next, user = std::move(user), closed,
+                            respond = std::move(respond)]() mutable {
+    std::vector<transport::connection*> mine;
+    for (auto* c : w->connections)
+      if (c->user() == user) mine.push_back(c);
+    for (auto* c : mine)
+      if (w->connections.count(c)) c->disconnect();
+    disconnect_on(origin, next + 1, std::move(user), closed + mine.size(), std::move(respond));
+  });
+}
+
+}  // namespace
+
+void api_disconnect(transport::worker_context& ctx, const protocol::http_request& req,
+                    respond_fn respond) {
+  boost::system::error_code ec;
+  json::value v = json::parse(req.body, ec);
+  const json::object* o = ec ? nullptr : v.if_object();
+  const json::value* u = o ? o->if_contains("user") : nullptr;
+  if (!u || !u->is_string() || u->as_string().empty()) {
+    ctx.metrics->rejected[reason::bad_json].inc();
+    return respond(error(core::status::bad_request, "user: expected a non-empty string"));
+  }
+  disconnect_on(ctx, 0, std::string(u->as_string()), 0, std::move(respond));
 }
 
 void api_info(transport::worker_context& ctx, const protocol::http_request&, respond_fn respond) {

@@ -21,6 +21,8 @@ void api_presence(transport::worker_context& ctx, const protocol::http_request& 
                   respond_fn respond);
 void api_presence_stats(transport::worker_context& ctx, const protocol::http_request& req,
                         respond_fn respond);
+void api_disconnect(transport::worker_context& ctx, const protocol::http_request& req,
+                    respond_fn respond);
 void api_info(transport::worker_context& ctx, const protocol::http_request& req,
               respond_fn respond);
 

@@ -81,8 +81,10 @@ server::impl::impl(config::config c)
   }
   broker = std::make_unique<broker::memory_broker>(std::move(executors), std::move(sinks),
                                                    history_limits_fn(cfg), &observer);
-  for (auto& w : workers)
+  for (auto& w : workers) {
     w->broker = broker.get();
+    state.workers.push_back(w.get());
+  }
   metrics.broker_up.set(1);
   tcp::endpoint ep(asio::ip::make_address(cfg.listen.host), cfg.listen.port);
   acceptor.open(ep.protocol());

@@ -45,6 +45,8 @@ class http_session : public std::enable_shared_from_this<http_session>, public c
   }
 
   void run() { do_read(); }
+  std::string_view user() const override { return {}; }
+  void disconnect() override {}
 
   void drain() override {
     draining_ = true;
@@ -215,9 +217,15 @@ void http_session::route(http::request<http::string_body>&& req) {
       return respond(std::move(upgrade), false);
     }
     ws_mode mode = path == "/ws" ? ws_mode::triplex : ws_mode::echo;
+    auth_result auth = ctx_.cfg->auth->authenticate(token_of(to_request(req, *target)));
+    if (!auth.who) {
+      ctx_.metrics->rejected[auth.reason].inc();
+      return respond(error_response(auth.status, auth.message), false);
+    }
     auto leftover = std::string(static_cast<const char*>(buffer_.data().data()), buffer_.size());
     return start_ws_session(ctx_, stream_.release_socket(), std::move(leftover),
-                            protocol::ws::ws_accept_key(req[http::field::sec_websocket_key]), mode);
+                            protocol::ws::ws_accept_key(req[http::field::sec_websocket_key]), mode,
+                            std::move(*auth.who));
   }
   if (path == "/sse" && req.method() == http::verb::get) {
     auto parsed = parse_stream_request(to_request(req, std::move(*target)), *ctx_.cfg);

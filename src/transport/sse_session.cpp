@@ -53,6 +53,8 @@ class sse_session : public std::enable_shared_from_this<sse_session>,
   void start(stream_request req);
   void on_event(const broker::message_ptr& msg) override;
   void drain() override { end_stream(true); }
+  std::string_view user() const override { return user_; }
+  void disconnect() override { end_stream(true); }
 
  private:
   void send(const broker::message_ptr& msg);
@@ -69,6 +71,7 @@ class sse_session : public std::enable_shared_from_this<sse_session>,
   boost::asio::steady_timer heartbeat_;
   std::unique_ptr<subscription_set> subs_;
   std::optional<std::chrono::system_clock::time_point> expires_;  // the token's end
+  std::string user_;
   bool ending_ = false;
 };
 
@@ -77,6 +80,7 @@ void sse_session::start(stream_request req) {
   subs_->set_member(
       core::presence_member{new_client_id(), req.who.user(), req.who.claims.info_json});
   expires_ = req.who.expires;
+  user_ = req.who.user();
   writer_.queue().push_unbounded(chunk{nullptr, wire_part::own, sse_headers(req.cors_origin)});
   writer_.queue().push_unbounded(
       chunk{nullptr, wire_part::own, protocol::sse_preamble(ctx_.cfg->sse_retry)});

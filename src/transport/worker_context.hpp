@@ -18,10 +18,13 @@
 namespace triplex::transport {
 
 // Process-wide facts, shared read-mostly by all workers.
+struct worker_context;
+
 struct server_state {
   std::atomic<bool> draining{false};
   std::string node_id;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::vector<worker_context*> workers;  // every worker, set before the workers start
 };
 
 // A live connection, as the worker's registry sees it.
@@ -29,6 +32,10 @@ class connection {
  public:
   // Ends the connection for a server shutdown: WS close 1001, SSE stream end, long-poll answer.
   virtual void drain() = 0;
+  // The user of the connection's token ("" = anonymous, or not a streaming connection).
+  virtual std::string_view user() const = 0;
+  // Ends the connection on a backend's request (/api/disconnect): WS close 1008, SSE end.
+  virtual void disconnect() = 0;
 
  protected:
   ~connection() = default;

@@ -3,6 +3,7 @@
 #include <boost/json/value.hpp>
 
 #include "protocol/envelope.hpp"
+#include "protocol/json_text.hpp"
 #include "protocol/presence_json.hpp"
 #include "protocol/ws_frame.hpp"
 #include "transport/ws_connection.hpp"
@@ -57,8 +58,9 @@ void ws_connection::on_command(std::string_view text) {
     case protocol::op::history:
       return do_history(cmd);
     case protocol::op::connect:
-    case protocol::op::refresh:
       return do_connect(cmd);
+    case protocol::op::refresh:
+      return do_refresh(cmd);
     case protocol::op::ping:
       return reply(cmd, "{}");
     case protocol::op::presence:
@@ -66,7 +68,15 @@ void ws_connection::on_command(std::string_view text) {
   }
 }
 
+bool ws_connection::check_read(const protocol::command& cmd) {
+  if (may_subscribe(*ctx_.cfg, who_, cmd.channel)) return true;
+  ctx_.metrics->rejected[reason::forbidden].inc();
+  reply_error(cmd.id, core::status::forbidden, "not allowed to read " + cmd.channel);
+  return false;
+}
+
 void ws_connection::do_subscribe(protocol::command& cmd) {
+  if (!check_read(cmd)) return;
   if (subs_->contains(cmd.channel))
     return reply_error(cmd.id, core::status::bad_request, "already subscribed");
   if (subs_->size() >= ctx_.cfg->max_subscriptions) {
@@ -93,10 +103,9 @@ void ws_connection::do_unsubscribe(const protocol::command& cmd) {
 }
 
 void ws_connection::do_publish(protocol::command& cmd) {
-  auto rules = ctx_.cfg->rules_for(cmd.channel);
-  if (!rules.client_publish || !rules.anonymous_publish) {
+  if (!may_publish(*ctx_.cfg, who_, cmd.channel)) {
     ctx_.metrics->rejected[reason::forbidden].inc();
-    return reply_error(cmd.id, core::status::forbidden, "publishing is not allowed here");
+    return reply_error(cmd.id, core::status::forbidden, "not allowed to publish to " + cmd.channel);
   }
   auto kind = cmd.ephemeral ? metrics::publish_kind::ephemeral : metrics::publish_kind::durable;
   ctx_.metrics->messages_published[kind].inc();
@@ -111,6 +120,7 @@ void ws_connection::do_publish(protocol::command& cmd) {
 }
 
 void ws_connection::do_history(protocol::command& cmd) {
+  if (!check_read(cmd)) return;
   std::size_t limit = cmd.limit ? static_cast<std::size_t>(*cmd.limit) : 100;
   auto id = cmd.id;
   ctx_.broker->history(
@@ -130,6 +140,7 @@ void ws_connection::do_history(protocol::command& cmd) {
 }
 
 void ws_connection::do_presence(const protocol::command& cmd) {
+  if (!check_read(cmd)) return;
   if (!ctx_.cfg->rules_for(cmd.channel).presence) {
     ctx_.metrics->rejected[reason::forbidden].inc();
     return reply_error(cmd.id, core::status::forbidden, "presence is off in this namespace");
@@ -147,9 +158,50 @@ void ws_connection::do_presence(const protocol::command& cmd) {
       });
 }
 
-// Until JWT auth lands every connection is anonymous: connect names the client.
+namespace {
+
+std::string identity_json(const std::string& client, const identity& who) {
+  std::string out = "{\"client\":";
+  protocol::append_json_string(out, client);
+  out += ",\"user\":";
+  protocol::append_json_string(out, who.user());
+  out += ",\"expires\":";
+  if (who.claims.exp)
+    protocol::append_json_int(out, *who.claims.exp);
+  else
+    out += "null";
+  out += '}';
+  return out;
+}
+
+}  // namespace
+
+// Authenticates a connection that came without a token (spec §3.1 `connect`).
 void ws_connection::do_connect(const protocol::command& cmd) {
-  reply(cmd, "{\"client\":\"" + client_id_ + "\",\"user\":\"\"}");
+  if (who_.authenticated)
+    return reply_error(cmd.id, core::status::bad_request, "already authenticated");
+  auth_result r = ctx_.cfg->auth->authenticate(cmd.token);
+  if (!r.who || !r.who->authenticated) {
+    ctx_.metrics->rejected[r.reason].inc();
+    return reply_error(cmd.id, core::status::unauthorized, r.who ? "empty token" : r.message);
+  }
+  set_identity(std::move(*r.who));
+  reply(cmd, identity_json(client_id_, who_));
+}
+
+// Replaces the token before it expires, without reconnecting; the user must stay the same.
+void ws_connection::do_refresh(const protocol::command& cmd) {
+  auth_result r = ctx_.cfg->auth->authenticate(cmd.token);
+  if (!r.who || !r.who->authenticated) {
+    ctx_.metrics->rejected[r.reason].inc();
+    return reply_error(cmd.id, core::status::unauthorized, r.who ? "empty token" : r.message);
+  }
+  if (who_.authenticated && r.who->user() != who_.user()) {
+    ctx_.metrics->rejected[reason::forbidden].inc();
+    return reply_error(cmd.id, core::status::forbidden, "a refresh must keep the same user");
+  }
+  set_identity(std::move(*r.who));
+  reply(cmd, identity_json(client_id_, who_));
 }
 
 }  // namespace triplex::transport

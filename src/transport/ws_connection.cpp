@@ -13,14 +13,15 @@ using tcp = boost::asio::ip::tcp;
 constexpr auto ws_transport = metrics::transport::ws;
 constexpr std::chrono::seconds close_deadline{5};
 
-ws_connection::ws_connection(worker_context& ctx, tcp::socket socket, ws_mode mode)
+ws_connection::ws_connection(worker_context& ctx, tcp::socket socket, ws_mode mode, identity who)
     : ctx_(ctx),
       socket_(std::move(socket)),
       mode_(mode),
       reader_(ctx.cfg->ws_max_message_size),
       writer_(ctx.cfg->outbound_queue_bytes),
       timer_(ctx.io),
-      client_id_(new_client_id()) {
+      client_id_(new_client_id()),
+      who_(std::move(who)) {
   ctx_.connections.insert(this);
   ctx_.metrics->connections[ws_transport].add(1);
   ctx_.metrics->connections_accepted[ws_transport].inc();
@@ -33,7 +34,8 @@ ws_connection::~ws_connection() {
 
 void ws_connection::start(std::string leftover, std::string accept_key) {
   subs_ = std::make_unique<subscription_set>(ctx_, weak_from_this(), this);
-  subs_->set_member(core::presence_member{client_id_, {}, {}});
+  subs_->set_member(core::presence_member{client_id_, who_.user(), who_.claims.info_json});
+  next_ping_ = std::chrono::steady_clock::now() + ctx_.cfg->ws_ping_interval;
   error_code ignored;
   socket_.non_blocking(true, ignored);
   writer_.queue().push_unbounded(chunk{nullptr, wire_part::own,
@@ -90,24 +92,49 @@ void ws_connection::do_write() {
   });
 }
 
+// One timer per connection serves three deadlines: the next ping, the token's expiry, and,
+// once closing, the end of the close handshake.
 void ws_connection::do_ping() {
-  timer_.expires_after(closing_ ? std::chrono::milliseconds(close_deadline)
-                                : ctx_.cfg->ws_ping_interval);
+  auto now = std::chrono::steady_clock::now();
+  auto deadline = closing_ ? now + close_deadline : next_ping_;
+  if (!closing_ && who_.expires)
+    deadline = std::min(deadline, now + (*who_.expires - std::chrono::system_clock::now()));
+  timer_.expires_at(deadline);
   timer_.async_wait([self = shared_from_this()](error_code ec) {
     if (ec || self->closed_) return;
-    if (self->closing_) return self->hard_close();  // the close handshake took too long
-    if (self->ping_outstanding_) {
-      self->ctx_.metrics->ws_ping_timeouts.inc();
-      return self->hard_close();
-    }
-    if (!self->read_since_ping_) {
-      self->send_frame(ws::encode_frame(ws::opcode::ping, {}));
-      self->ctx_.metrics->ws_pings_sent.inc();
-      self->ping_outstanding_ = true;
-    }
-    self->read_since_ping_ = false;
-    self->do_ping();
+    self->on_timer();
   });
+}
+
+void ws_connection::on_timer() {
+  if (closing_) return hard_close();  // the close handshake took too long
+  if (who_.expires && std::chrono::system_clock::now() >= *who_.expires) {
+    ctx_.metrics->rejected[metrics::reject_reason::token_expired].inc();
+    return close_with(core::close_code::policy, "token expired");
+  }
+  auto now = std::chrono::steady_clock::now();
+  if (now >= next_ping_) {
+    if (ping_outstanding_) {
+      ctx_.metrics->ws_ping_timeouts.inc();
+      return hard_close();
+    }
+    if (!read_since_ping_) {
+      send_frame(ws::encode_frame(ws::opcode::ping, {}));
+      ctx_.metrics->ws_pings_sent.inc();
+      ping_outstanding_ = true;
+    }
+    read_since_ping_ = false;
+    next_ping_ = now + ctx_.cfg->ws_ping_interval;
+  }
+  do_ping();
+}
+
+void ws_connection::set_identity(identity who) {
+  who_ = std::move(who);
+  subs_->set_member(core::presence_member{client_id_, who_.user(), who_.claims.info_json});
+  if (closing_ || closed_) return;
+  timer_.cancel();  // re-armed for the new expiry
+  do_ping();
 }
 
 void ws_connection::send_frame(std::string frame) {
@@ -207,8 +234,8 @@ void ws_connection::on_error(core::close_code code, std::string_view reason) {
 }
 
 void start_ws_session(worker_context& ctx, tcp::socket socket, std::string leftover,
-                      std::string accept_key, ws_mode mode) {
-  auto c = std::make_shared<ws_connection>(ctx, std::move(socket), mode);
+                      std::string accept_key, ws_mode mode, identity who) {
+  auto c = std::make_shared<ws_connection>(ctx, std::move(socket), mode, std::move(who));
   c->start(std::move(leftover), std::move(accept_key));
 }
 

@@ -10,6 +10,7 @@
 
 #include "protocol/command.hpp"
 #include "protocol/ws_reader.hpp"
+#include "transport/auth.hpp"
 #include "transport/stream_writer.hpp"
 #include "transport/subscription_set.hpp"
 #include "transport/worker_context.hpp"
@@ -22,12 +23,15 @@ class ws_connection : public std::enable_shared_from_this<ws_connection>,
                       public connection,
                       private protocol::ws::ws_reader::handler {
  public:
-  ws_connection(worker_context& ctx, boost::asio::ip::tcp::socket socket, ws_mode mode);
+  ws_connection(worker_context& ctx, boost::asio::ip::tcp::socket socket, ws_mode mode,
+                identity who);
   ~ws_connection();
 
   void start(std::string leftover, std::string accept_key);
   void on_event(const broker::message_ptr& msg) override;
   void drain() override { close_with(core::close_code::going_away, "server shutdown"); }
+  std::string_view user() const override { return who_.user(); }
+  void disconnect() override { close_with(core::close_code::policy, "disconnected"); }
 
  private:
   using error_code = boost::system::error_code;
@@ -38,6 +42,9 @@ class ws_connection : public std::enable_shared_from_this<ws_connection>,
   void feed(const char* data, std::size_t n);
   void do_write();
   void do_ping();
+  void on_timer();
+  // Adopts a (new) token's identity: presence info for later subscriptions, expiry timer.
+  void set_identity(identity who);
   void send_frame(std::string frame);
   void send_shared(const broker::message_ptr& msg);
   void close_with(core::close_code code, std::string_view reason);
@@ -61,6 +68,9 @@ class ws_connection : public std::enable_shared_from_this<ws_connection>,
   void do_history(protocol::command& cmd);
   void do_connect(const protocol::command& cmd);
   void do_presence(const protocol::command& cmd);
+  void do_refresh(const protocol::command& cmd);
+  // Replies 403 and returns false when this connection may not read `channel`.
+  bool check_read(const protocol::command& cmd);
 
   worker_context& ctx_;
   boost::asio::ip::tcp::socket socket_;
@@ -70,6 +80,8 @@ class ws_connection : public std::enable_shared_from_this<ws_connection>,
   boost::asio::steady_timer timer_;  // pings, then the close deadline
   std::unique_ptr<subscription_set> subs_;
   std::string client_id_;
+  identity who_;
+  std::chrono::steady_clock::time_point next_ping_;
   bool read_since_ping_ = true;
   bool ping_outstanding_ = false;
   bool closing_ = false;  // a close frame is queued: nothing else is sent

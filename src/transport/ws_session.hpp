@@ -7,6 +7,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <string>
 
+#include "transport/auth.hpp"
+
 namespace triplex::transport {
 
 struct worker_context;
@@ -14,8 +16,9 @@ struct worker_context;
 enum class ws_mode { triplex, echo };
 
 // Takes over `socket` whose upgrade request was accepted; `leftover` holds bytes the client
-// sent after its request; `accept_key` is the Sec-WebSocket-Accept value to answer with.
+// sent after its request; `accept_key` is the Sec-WebSocket-Accept value to answer with; `who`
+// comes from the upgrade request's token (anonymous without one).
 void start_ws_session(worker_context& ctx, boost::asio::ip::tcp::socket socket,
-                      std::string leftover, std::string accept_key, ws_mode mode);
+                      std::string leftover, std::string accept_key, ws_mode mode, identity who);
 
 }  // namespace triplex::transport
