@@ -20,6 +20,7 @@ void hub::remove(std::string_view channel, subscriber* s) {
   if (pos == list.end()) return;
   if (delivering_) {
     *pos = nullptr;  // compacted after the delivery
+    to_compact_.emplace_back(channel);
     return;
   }
   *pos = list.back();
@@ -41,6 +42,16 @@ void hub::deliver(const broker::message_ptr& msg) {
   delivering_ = false;
   std::erase(list, nullptr);
   if (list.empty()) channels_.erase(it);
+  for (const std::string& name : to_compact_)
+    compact(name);
+  to_compact_.clear();
+}
+
+void hub::compact(std::string_view channel) {
+  auto it = channels_.find(channel);
+  if (it == channels_.end()) return;
+  std::erase(it->second, nullptr);
+  if (it->second.empty()) channels_.erase(it);
 }
 
 }  // namespace triplex::transport

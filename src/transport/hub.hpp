@@ -34,6 +34,9 @@ class hub final : public broker::delivery_sink {
 
   std::unordered_map<std::string, subscriber_list, string_hash, std::equal_to<>> channels_;
   metrics::server_metrics* metrics_;
+  void compact(std::string_view channel);
+
+  std::vector<std::string> to_compact_;  // channels emptied during a delivery
   bool delivering_ = false;
 };
 

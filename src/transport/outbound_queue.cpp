@@ -27,7 +27,9 @@ bool outbound_queue::coalesce(chunk& c) {
     chunk& old = chunks_[i];
     if (old.ephemeral() && old.part == c.part && old.msg->key == c.msg->key &&
         old.msg->channel == c.msg->channel) {
-      bytes_ = bytes_ - old.bytes().size() + c.bytes().size();
+      std::size_t after = bytes_ - old.bytes().size() + c.bytes().size();
+      if (after > limit_) return false;  // the replacement does not fit: the push policy decides
+      bytes_ = after;
       old = std::move(c);
       return true;
     }
