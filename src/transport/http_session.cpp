@@ -15,6 +15,7 @@
 #include "api/router.hpp"
 #include "core/origin_policy.hpp"
 #include "protocol/envelope.hpp"
+#include "protocol/permessage_deflate.hpp"
 #include "protocol/ws_handshake.hpp"
 #include "transport/longpoll_request.hpp"
 #include "transport/sse_session.hpp"
@@ -151,6 +152,18 @@ protocol::http_response preflight_response() {
   return res;
 }
 
+// The Sec-WebSocket-Extensions response for an upgrade: permessage-deflate when it is enabled
+// and offered (every Sec-WebSocket-Extensions line counts), else empty.
+std::string ws_extensions(const http::request<http::string_body>& req, bool compression) {
+  if (!compression) return {};
+  std::string offers;
+  for (auto [it, end] = req.equal_range(http::field::sec_websocket_extensions); it != end; ++it) {
+    if (!offers.empty()) offers += ", ";
+    offers += it->value();
+  }
+  return protocol::ws::negotiate_permessage_deflate(offers).value_or(std::string());
+}
+
 void http_session::on_read_error(error_code ec) {
   auto& rejected = ctx_.metrics->rejected;
   if (ec == beast::error::timeout) {
@@ -224,7 +237,8 @@ void http_session::route(http::request<http::string_body>&& req) {
     }
     auto leftover = std::string(static_cast<const char*>(buffer_.data().data()), buffer_.size());
     return start_ws_session(ctx_, stream_.release_socket(), std::move(leftover),
-                            protocol::ws::ws_accept_key(req[http::field::sec_websocket_key]), mode,
+                            protocol::ws::ws_accept_key(req[http::field::sec_websocket_key]),
+                            ws_extensions(req, ctx_.cfg->ws_compression), mode,
                             std::move(*auth.who));
   }
   if (path == "/sse" && req.method() == http::verb::get) {

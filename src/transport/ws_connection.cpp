@@ -13,15 +13,18 @@ using tcp = boost::asio::ip::tcp;
 constexpr auto ws_transport = metrics::transport::ws;
 constexpr std::chrono::seconds close_deadline{5};
 
-ws_connection::ws_connection(worker_context& ctx, tcp::socket socket, ws_mode mode, identity who)
+ws_connection::ws_connection(worker_context& ctx, tcp::socket socket, ws_mode mode, identity who,
+                             bool deflate)
     : ctx_(ctx),
       socket_(std::move(socket)),
       mode_(mode),
-      reader_(ctx.cfg->ws_max_message_size),
+      reader_(ctx.cfg->ws_max_message_size, deflate),
+      inflater_(ctx.cfg->ws_max_message_size),
       writer_(ctx.cfg->outbound_queue_bytes),
       timer_(ctx.io),
       client_id_(new_client_id()),
-      who_(std::move(who)) {
+      who_(std::move(who)),
+      deflate_(deflate) {
   ctx_.connections.insert(this);
   ctx_.metrics->connections[ws_transport].add(1);
   ctx_.metrics->connections_accepted[ws_transport].inc();
@@ -32,18 +35,21 @@ ws_connection::~ws_connection() {
   ctx_.metrics->connections[ws_transport].add(-1);
 }
 
-void ws_connection::start(std::string leftover, std::string accept_key) {
+void ws_connection::start(std::string leftover, std::string accept_key, std::string extensions) {
   subs_ = std::make_unique<subscription_set>(ctx_, weak_from_this(), this);
   subs_->set_member(core::presence_member{client_id_, who_.user(), who_.claims.info_json});
   next_ping_ = std::chrono::steady_clock::now() + ctx_.cfg->ws_ping_interval;
   error_code ignored;
   socket_.non_blocking(true, ignored);
-  writer_.queue().push_unbounded(chunk{nullptr, wire_part::own,
-                                       "HTTP/1.1 101 Switching Protocols\r\n"
-                                       "Upgrade: websocket\r\n"
-                                       "Connection: Upgrade\r\n"
-                                       "Sec-WebSocket-Accept: " +
-                                           accept_key + "\r\n\r\n"});
+  std::string response =
+      "HTTP/1.1 101 Switching Protocols\r\n"
+      "Upgrade: websocket\r\n"
+      "Connection: Upgrade\r\n"
+      "Sec-WebSocket-Accept: " +
+      accept_key + "\r\n";
+  if (!extensions.empty()) response += "Sec-WebSocket-Extensions: " + extensions + "\r\n";
+  response += "\r\n";
+  writer_.queue().push_unbounded(chunk{nullptr, wire_part::own, std::move(response)});
   do_write();
   if (!leftover.empty()) feed(leftover.data(), leftover.size());
   do_ping();
@@ -125,6 +131,8 @@ void ws_connection::on_timer() {
     }
     read_since_ping_ = false;
     next_ping_ = now + ctx_.cfg->ws_ping_interval;
+    // Frees the zlib inflate stream when no compressed message came for a whole period.
+    inflater_.release_if_unused();
   }
   do_ping();
 }
@@ -152,7 +160,8 @@ void ws_connection::send_frame(std::string frame) {
 void ws_connection::send_shared(const broker::message_ptr& msg) {
   if (closing_ || closed_) return;
   std::size_t dropped = 0;
-  auto r = writer_.queue().push(chunk{msg, wire_part::ws_frame, {}}, dropped);
+  const auto part = deflate_ ? wire_part::ws_frame_deflated : wire_part::ws_frame;
+  auto r = writer_.queue().push(chunk{msg, part, {}}, dropped);
   if (dropped) ctx_.metrics->ephemeral_dropped.inc(dropped);
   if (r == push_result::overflow) {
     ctx_.metrics->slow_consumer_closes[ws_transport].inc();
@@ -197,9 +206,10 @@ void ws_connection::hard_close() {
   socket_.close(ignored);
 }
 
-void ws_connection::on_message(ws::message_type type, std::string& payload, bool) {
+void ws_connection::on_message(ws::message_type type, std::string& payload, bool rsv1) {
   ctx_.metrics->ws_frames_in.inc();
   if (closing_) return;
+  if (rsv1 && !inflate_message(type, payload)) return;
   if (mode_ == ws_mode::echo) {
     auto op = type == ws::message_type::text ? ws::opcode::text : ws::opcode::binary;
     return send_frame(ws::encode_frame(op, payload));
@@ -209,6 +219,34 @@ void ws_connection::on_message(ws::message_type type, std::string& payload, bool
     return close_with_code(1003, "JSON text frames only");
   }
   on_command(payload);
+}
+
+// Replaces a compressed payload by the message it inflates to. On failure the stream ends like
+// a reader error: too big -> 1009, corrupt DEFLATE data -> 1002 (RFC 7692 leaves the code to
+// the endpoint; bad compressed bytes are a framing-level protocol error, not a UTF-8 one),
+// inflated text that is not UTF-8 -> 1007, zlib out of memory -> 1011. Returns true on success.
+bool ws_connection::inflate_message(ws::message_type type, std::string& payload) {
+  std::string out;
+  const ws::inflate_status st = inflater_.inflate(payload, out);
+  if (st == ws::inflate_status::no_memory) {
+    reader_.stop();
+    close_with(core::close_code::internal_error, "out of memory");
+    return false;
+  }
+  const bool utf8_ok = type != ws::message_type::text || protocol::is_valid_utf8(out);
+  if (st == ws::inflate_status::ok && utf8_ok) {
+    payload.swap(out);
+    return true;
+  }
+  reader_.stop();  // the stream is over, as after any error the reader reports itself
+  if (st == ws::inflate_status::too_big) {
+    on_error(core::close_code::too_big, "message too big");
+  } else if (st == ws::inflate_status::corrupt) {
+    on_error(core::close_code::protocol_error, "invalid compressed data");
+  } else {
+    on_error(core::close_code::invalid_payload, "invalid UTF-8 in text message");
+  }
+  return false;
 }
 
 void ws_connection::on_ping(std::string_view payload) {
@@ -234,9 +272,10 @@ void ws_connection::on_error(core::close_code code, std::string_view reason) {
 }
 
 void start_ws_session(worker_context& ctx, tcp::socket socket, std::string leftover,
-                      std::string accept_key, ws_mode mode, identity who) {
-  auto c = std::make_shared<ws_connection>(ctx, std::move(socket), mode, std::move(who));
-  c->start(std::move(leftover), std::move(accept_key));
+                      std::string accept_key, std::string extensions, ws_mode mode, identity who) {
+  const bool deflate = !extensions.empty();
+  auto c = std::make_shared<ws_connection>(ctx, std::move(socket), mode, std::move(who), deflate);
+  c->start(std::move(leftover), std::move(accept_key), std::move(extensions));
 }
 
 }  // namespace triplex::transport

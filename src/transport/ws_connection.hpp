@@ -1,5 +1,11 @@
 // The WebSocket connection class behind start_ws_session (ws_session.hpp). Its I/O and
 // lifecycle live in ws_connection.cpp, its JSON commands in ws_commands.cpp.
+//
+// permessage-deflate (RFC 7692), when negotiated: compressed client messages are inflated
+// here, after the reader joined their fragments (protocol::ws::inflater; its zlib stream exists
+// only while the client keeps sending compressed messages and is freed after an idle ping
+// period); events go out as the message's shared compressed frame (message::ws_frame_deflated);
+// replies, pongs and echoes go out uncompressed, which RFC 7692 allows.
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -9,6 +15,7 @@
 #include <string>
 
 #include "protocol/command.hpp"
+#include "protocol/permessage_deflate.hpp"
 #include "protocol/ws_reader.hpp"
 #include "transport/auth.hpp"
 #include "transport/stream_writer.hpp"
@@ -23,11 +30,14 @@ class ws_connection : public std::enable_shared_from_this<ws_connection>,
                       public connection,
                       private protocol::ws::ws_reader::handler {
  public:
+  // `deflate`: permessage-deflate was negotiated (RSV1 allowed, events sent compressed).
   ws_connection(worker_context& ctx, boost::asio::ip::tcp::socket socket, ws_mode mode,
-                identity who);
+                identity who, bool deflate);
   ~ws_connection();
 
-  void start(std::string leftover, std::string accept_key);
+  // Sends the 101 response (with `extensions` as Sec-WebSocket-Extensions unless empty), feeds
+  // `leftover` and starts reading and pinging.
+  void start(std::string leftover, std::string accept_key, std::string extensions);
   void on_event(const broker::message_ptr& msg) override;
   void drain() override { close_with(core::close_code::going_away, "server shutdown"); }
   std::string_view user() const override { return who_.user(); }
@@ -57,6 +67,7 @@ class ws_connection : public std::enable_shared_from_this<ws_connection>,
   void on_pong(std::string_view payload) override;
   void on_close(std::uint16_t code, std::string_view reason) override;
   void on_error(core::close_code code, std::string_view reason) override;
+  bool inflate_message(protocol::ws::message_type type, std::string& payload);
 
   // Commands (ws_commands.cpp)
   void on_command(std::string_view text);
@@ -76,12 +87,14 @@ class ws_connection : public std::enable_shared_from_this<ws_connection>,
   boost::asio::ip::tcp::socket socket_;
   ws_mode mode_;
   protocol::ws::ws_reader reader_;
+  protocol::ws::inflater inflater_;  // holds no zlib memory until a compressed message comes
   stream_writer writer_;
   boost::asio::steady_timer timer_;  // pings, then the close deadline
   std::unique_ptr<subscription_set> subs_;
   std::string client_id_;
   identity who_;
   std::chrono::steady_clock::time_point next_ping_;
+  bool deflate_;  // permessage-deflate negotiated
   bool read_since_ping_ = true;
   bool ping_outstanding_ = false;
   bool closing_ = false;  // a close frame is queued: nothing else is sent
