@@ -4,7 +4,9 @@
 #include <openssl/crypto.h>
 
 #include "api/client_endpoints.hpp"
+#include "api/demo.hpp"
 #include "api/server_api.hpp"
+#include "api/static_site.hpp"
 #include "transport/worker_context.hpp"
 
 namespace triplex::api {
@@ -67,6 +69,14 @@ protocol::http_response metrics_text(const transport::worker_context& ctx) {
   return res;
 }
 
+protocol::http_response static_response(const static_site::file& f) {
+  protocol::http_response res;
+  res.content_type = f.content_type;
+  res.body = f.body;  // a copy per request: static files are small
+  res.headers.emplace_back("Cache-Control", "no-cache");
+  return res;
+}
+
 }  // namespace
 
 void handle(transport::worker_context& ctx, protocol::http_request req, respond_fn respond) {
@@ -80,6 +90,14 @@ void handle(transport::worker_context& ctx, protocol::http_request req, respond_
     return client_history(ctx, req, std::move(respond));
   if (path == "/presence" && req.method == "GET")
     return client_presence(ctx, req, std::move(respond));
+  if (path == "/client-config" && req.method == "GET")
+    return respond(json_response(ctx.cfg->client_config_json));
+  if (ctx.cfg->demo_endpoints && path == "/demo/token" && req.method == "GET")
+    return demo_token(ctx, req, std::move(respond));
+  if (ctx.cfg->demo_endpoints && path == "/demo/mention" && req.method == "POST")
+    return demo_mention(ctx, req, std::move(respond));
+  if (req.method == "GET" && ctx.cfg->static_files)
+    if (const auto* f = ctx.cfg->static_files->find(path)) return respond(static_response(*f));
   ctx.metrics->rejected[reason::not_found].inc();
   respond(error(core::status::not_found, "no such endpoint"));
 }

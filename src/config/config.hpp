@@ -80,6 +80,11 @@ struct redis_options {
 };
 
 // [defaults] and [namespaces.<name>]: per-namespace channel options.
+struct demo_options {
+  bool token_endpoint = false;  // GET /demo/token mints tokens for anyone: demos only
+  duration token_ttl = std::chrono::hours(1);
+};
+
 struct namespace_options {
   std::size_t history_size = 100;  // 0 = no history
   duration history_ttl = std::chrono::minutes(5);
@@ -88,6 +93,9 @@ struct namespace_options {
   bool anonymous_subscribe = true;
   bool anonymous_publish = false;
   bool client_publish = false;
+  // The transport clients should prefer for this namespace's channels (advertised by
+  // GET /client-config): "auto", "websocket", "sse" or "longpoll".
+  std::string transport = "auto";
 
   friend bool operator==(const namespace_options&, const namespace_options&) = default;
 };
@@ -107,6 +115,7 @@ struct config {
   limits_options limits;
   auth_options auth;
   redis_options redis;
+  demo_options demo;
 
   namespace_options defaults;  // channels without a namespace, and undeclared namespaces
   std::map<std::string, namespace_options, std::less<>> namespaces;  // each inherits defaults

@@ -205,6 +205,17 @@ void read_namespace(table_reader& t, namespace_options& o) {
   t.get("anonymous_subscribe", o.anonymous_subscribe);
   t.get("anonymous_publish", o.anonymous_publish);
   t.get("client_publish", o.client_publish);
+  t.get("transport", o.transport);
+  if (o.transport != "auto" && o.transport != "websocket" && o.transport != "sse" &&
+      o.transport != "longpoll")
+    throw config_error(t.path("transport") +
+                       ": expected \"auto\", \"websocket\", \"sse\" or \"longpoll\", got \"" +
+                       o.transport + "\"");
+}
+
+void read_demo(table_reader& t, demo_options& o) {
+  t.get("token_endpoint", o.token_endpoint);
+  t.get("token_ttl", o.token_ttl, positive_duration);
 }
 
 // Reads [name] of `parent` with `read` into `out`, if the table is there.
@@ -255,6 +266,7 @@ void read_toml(const toml::table& document, config& c) {
   read_section(top, "limits", c.limits, read_limits);
   read_section(top, "auth", c.auth, read_auth);
   read_section(top, "redis", c.redis, read_redis);
+  read_section(top, "demo", c.demo, read_demo);
   read_section(top, "defaults", c.defaults, read_namespace);
   read_namespaces(top, c);
   top.finish();

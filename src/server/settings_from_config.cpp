@@ -5,6 +5,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "api/static_site.hpp"
+#include "protocol/json_text.hpp"
 #include "transport/auth.hpp"
 
 namespace triplex::server {
@@ -27,12 +29,48 @@ std::shared_ptr<const transport::authenticator> make_authenticator(const config:
   return std::get<std::shared_ptr<const transport::authenticator>>(made);
 }
 
+// {"default":{"transport":..},"namespaces":{"doc":{"transport":..},..}} for GET /client-config.
+std::string client_config_json(const config::config& cfg) {
+  std::string out = "{\"default\":{\"transport\":";
+  protocol::append_json_string(out, cfg.defaults.transport);
+  out += "},\"namespaces\":{";
+  bool first = true;
+  for (const auto& [name, o] : cfg.namespaces) {
+    if (!first) out += ',';
+    first = false;
+    protocol::append_json_string(out, name);
+    out += ":{\"transport\":";
+    protocol::append_json_string(out, o.transport);
+    out += ",\"presence\":";
+    protocol::append_json_bool(out, o.presence);
+    out += '}';
+  }
+  return out + "}}";
+}
+
+void set_demo_and_static(const config::config& cfg, transport::settings& s) {
+  if (!cfg.static_dir.empty()) {
+    try {
+      s.static_files = api::static_site::load(cfg.static_dir);
+    } catch (const std::exception& e) {
+      throw config_error(e.what());
+    }
+  }
+  s.demo_endpoints = cfg.demo.token_endpoint;
+  if (s.demo_endpoints && cfg.auth.jwt_secret.empty())
+    throw config_error("demo.token_endpoint: needs auth.jwt_secret to sign tokens");
+  s.demo_secret = cfg.auth.jwt_secret;
+  s.demo_token_ttl = cfg.demo.token_ttl;
+}
+
 }  // namespace
 
 transport::settings settings_from_config(const config::config& cfg) {
   transport::settings s;
   s.api_key = cfg.api_key;
   s.auth = make_authenticator(cfg.auth);
+  s.client_config_json = client_config_json(cfg);
+  set_demo_and_static(cfg, s);
   s.allowed_origins = cfg.allowed_origins;
   s.max_header_bytes = cfg.http.max_header_bytes;
   s.max_body_bytes = cfg.http.max_body_bytes;

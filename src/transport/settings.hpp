@@ -15,6 +15,13 @@ namespace triplex::transport {
 using std::chrono::milliseconds;
 
 class authenticator;
+}  // namespace triplex::transport
+
+namespace triplex::api {
+class static_site;
+}  // namespace triplex::api
+
+namespace triplex::transport {
 
 // What a namespace allows clients to do (spec §7 [defaults] / [namespaces.*]).
 struct channel_rules {
@@ -52,6 +59,13 @@ struct settings {
 
   std::function<channel_rules(std::string_view channel)> rules_for;
   std::shared_ptr<const authenticator> auth;  // never null once the server runs
+
+  std::shared_ptr<const api::static_site> static_files;  // null: no static_dir
+  std::string client_config_json;  // the answer of GET /client-config, built at start-up
+
+  bool demo_endpoints = false;  // [demo] token_endpoint
+  std::string demo_secret;      // signs demo tokens (auth.jwt_secret)
+  milliseconds demo_token_ttl{3600000};
 };
 
 }  // namespace triplex::transport
