@@ -19,6 +19,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 build="$root/build-bench"
+triplex_bin=""
 reps=3
 duration=3
 hold=2
@@ -43,6 +44,8 @@ usage: bench/compare.sh [options]
   --subs-a N --subs-b N --subs-c N --conns-d N   sizes (default $subs_a $subs_b $subs_c $conns_d)
   --lg-threads N    load generator threads (default $lg_threads)
   --build DIR       build directory with triplex and triplex_loadgen (default build-bench)
+  --triplex PATH    the triplex binary to measure (default DIR/triplex), e.g. one built from
+                    a clean \`git archive\` of the commit under test
   --out DIR         keep results here (default: a new temporary directory)
   --quick           reps 1, 2 s, 200 connections: a smoke run
 EOF
@@ -61,6 +64,7 @@ while [ $# -gt 0 ]; do
     --conns-d) conns_d="$2"; shift 2 ;;
     --lg-threads) lg_threads="$2"; shift 2 ;;
     --build) build="$2"; shift 2 ;;
+    --triplex) triplex_bin="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --quick) reps=1 duration=2 hold=1 subs_a=200 subs_b=200 subs_c=200 conns_d=200; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -98,6 +102,7 @@ build_binaries() {
 
 install_nchan
 build_binaries
+[ -n "$triplex_bin" ] || triplex_bin="$build/triplex"
 # Servers and load generator may hold up to the hard open-files limit (20,000 here).
 ulimit -n "$(ulimit -Hn)"
 nchan_module="$(ls /usr/lib/nginx/modules/ngx_nchan_module.so)"
@@ -137,7 +142,7 @@ free_port() {
 start_triplex() {
   local threads="$1" log_file="$tmp/triplex.out"
   : >"$log_file"
-  "$build/triplex" --listen 127.0.0.1:0 --api-key "$api_key" --threads "$threads" \
+  "$triplex_bin" --listen 127.0.0.1:0 --api-key "$api_key" --threads "$threads" \
     >"$log_file" 2>&1 &
   server_main_pid=$!
   started_pids+=("$server_main_pid")
@@ -266,6 +271,7 @@ run_pair() {
 
 start_time=$(date +%s)
 log "results in $out; machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
+log "triplex: $triplex_bin; nginx: $(nginx -v 2>&1 | cut -d/ -f2); nchan: $(dpkg-query -W -f='${Version}' libnginx-mod-nchan)"
 for threads in $threads_list; do
   for scenario in $scenarios; do
     case "$scenario" in
