@@ -54,7 +54,9 @@ std::size_t outbound_queue::evict_ephemeral(std::size_t need) {
 push_result outbound_queue::push(chunk c, std::size_t& dropped_out) {
   if (coalesce(c)) return push_result::queued;
   std::size_t n = c.bytes().size();
-  if (bytes_ + n > limit_) {
+  // A single chunk larger than the whole limit still goes out when nothing else is queued:
+  // the limit bounds a backlog, not the size of one message (that is max_message_size's job).
+  if (bytes_ + n > limit_ && !chunks_.empty()) {
     if (c.ephemeral()) {
       ++dropped_out;
       return push_result::dropped;

@@ -2,7 +2,8 @@
 // until the connection's single write in flight takes them, many at a time (coalesced writes).
 // Overflow policy: an ephemeral chunk that does not fit is dropped; a durable chunk that does
 // not fit first evicts waiting ephemeral chunks, and if it still does not fit the queue reports
-// overflow, which the connection answers by closing as a slow consumer (WS 4008).
+// overflow, which the connection answers by closing as a slow consumer (WS 4008). Into an empty
+// queue any one chunk fits, whatever its size.
 // Ephemeral chunks with a coalescing key replace a waiting chunk of the same channel and key.
 // Asio-free; not thread-safe: owned by one connection on one worker.
 #pragma once
