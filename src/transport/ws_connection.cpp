@@ -128,9 +128,11 @@ void ws_connection::on_timer() {
       send_frame(ws::encode_frame(ws::opcode::ping, {}));
       ctx_.metrics->ws_pings_sent.inc();
       ping_outstanding_ = true;
+      next_ping_ = now + ctx_.cfg->ws_pong_timeout;  // any byte from the client answers it
+    } else {
+      next_ping_ = now + ctx_.cfg->ws_ping_interval;
     }
     read_since_ping_ = false;
-    next_ping_ = now + ctx_.cfg->ws_ping_interval;
     // Frees the zlib inflate stream when no compressed message came for a whole period.
     inflater_.release_if_unused();
   }

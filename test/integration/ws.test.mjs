@@ -14,7 +14,8 @@ let server;
 const open = [];
 before(async () => {
   server = await startServer({ config: mergeConfig(DOC_NS, {
-    websocket: { max_message_size: MAX_MESSAGE, ping_interval: `${PING_MS}ms`, echo_endpoint: true },
+    websocket: { max_message_size: MAX_MESSAGE, ping_interval: `${PING_MS}ms`, pong_timeout: `${PING_MS}ms`,
+      echo_endpoint: true },
     limits: { max_subscriptions_per_connection: MAX_SUBS },
   }) });
 });
