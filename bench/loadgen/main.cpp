@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -23,6 +24,7 @@
 #include "proc_stats.hpp"
 #include "report.hpp"
 #include "run_state.hpp"
+#include "self_test.hpp"
 #include "worker.hpp"
 
 namespace {
@@ -172,6 +174,7 @@ std::vector<std::unique_ptr<worker>> start_workers(run_state& rs, int proc, int 
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::string_view(argv[1]) == "--self-test") return run_self_test();
   int exit_code = 0;
   auto parsed = parse_options(argc, argv, exit_code);
   if (!parsed) return exit_code;

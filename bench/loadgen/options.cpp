@@ -44,6 +44,7 @@ constexpr const char* usage =
   --server-pid P[,P..]     server processes whose CPU time and RSS are reported
   --source-ips A[,B..]     local addresses to spread connections over (e.g. 127.0.0.2,127.0.0.3)
   --label S                name of the run in the output
+  --self-test              check the load generator's own parsers (no server needed)
 )";
 
 std::vector<std::string> split(std::string_view s, char sep) {
