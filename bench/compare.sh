@@ -269,9 +269,12 @@ run_pair() {
   done
 }
 
+"$build/triplex_loadgen" --self-test >/dev/null || { log "loadgen self-test failed"; exit 1; }
 start_time=$(date +%s)
 log "results in $out; machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)"
 log "triplex: $triplex_bin; nginx: $(nginx -v 2>&1 | cut -d/ -f2); nchan: $(dpkg-query -W -f='${Version}' libnginx-mod-nchan)"
+log "machine floor: a writer that only calls send() on $subs_b loopback connections"
+"$build/triplex_loadgen" --floor "$subs_b" >"$out/floor.jsonl"
 for threads in $threads_list; do
   for scenario in $scenarios; do
     case "$scenario" in
@@ -293,4 +296,4 @@ for threads in $threads_list; do
   done
 done
 log "all runs done in $(( $(date +%s) - start_time )) s"
-python3 "$here/summarize.py" "$results"
+python3 "$here/summarize.py" "$results" "$out/floor.jsonl"

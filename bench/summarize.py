@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""bench/summarize.py RESULTS.jsonl: the table of bench/compare.sh.
+"""bench/summarize.py RESULTS.jsonl [FLOOR.jsonl]: the table of bench/compare.sh.
 
 Reads the JSON lines compare.sh wrote ({"server", "threads", "scenario", "rep", "run": <the
 loadgen's JSON line>}), takes the median over repetitions of each metric, and prints one
 Markdown table: Triplex, nchan, the ratio Triplex/nchan, the issue-4 target and whether it is
-met. Then the loss/duplicate totals and the load generator's own CPU. Standard library only.
+met. Then the loss/duplicate totals, the load generator's own CPU, and the machine's floor
+(`triplex_loadgen --floor`) when given. Standard library only.
 """
 import json
 import statistics
@@ -105,6 +106,23 @@ def main():
             print(f"| {scenario} {transport} t{threads} | {server} | {fmt(100 * (median(runs, 'loadgen_util') or 0), '%')} "
                   f"| {fmt(median(runs, 'loadgen_ns_per_delivery'))} "
                   f"| {fmt(median(runs, 'server_ns_per_delivery'))} | {'; '.join(warns)} |")
+
+    if len(sys.argv) > 2:
+        print_floor(sys.argv[2])
+
+
+def print_floor(path):
+    print()
+    print("| machine floor: messages per send() | deliveries/s | writer ns/delivery | writer ns/send() | reader ns/delivery |")
+    print("|---|---|---|---|---|")
+    with open(path) as f:
+        for line in f:
+            if not line.startswith("{"):
+                continue
+            r = json.loads(line)
+            print(f"| {r['batch']} ({r['conns']} connections) | {fmt(r['deliveries_per_s'])} "
+                  f"| {fmt(r['writer_ns_per_delivery'])} | {fmt(r['writer_ns_per_send'])} "
+                  f"| {fmt(r['reader_ns_per_delivery'])} |")
 
 
 if __name__ == "__main__":

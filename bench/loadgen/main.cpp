@@ -16,10 +16,12 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "floor.hpp"
 #include "options.hpp"
 #include "proc_stats.hpp"
 #include "report.hpp"
@@ -175,6 +177,10 @@ std::vector<std::unique_ptr<worker>> start_workers(run_state& rs, int proc, int 
 
 int main(int argc, char** argv) {
   if (argc == 2 && std::string_view(argv[1]) == "--self-test") return run_self_test();
+  if (argc == 3 && std::string_view(argv[1]) == "--floor") {
+    raise_nofile();
+    return run_floor(std::atoi(argv[2]));
+  }
   int exit_code = 0;
   auto parsed = parse_options(argc, argv, exit_code);
   if (!parsed) return exit_code;

@@ -45,6 +45,8 @@ constexpr const char* usage =
   --source-ips A[,B..]     local addresses to spread connections over (e.g. 127.0.0.2,127.0.0.3)
   --label S                name of the run in the output
   --self-test              check the load generator's own parsers (no server needed)
+  --floor N                the machine's floor: CPU per delivery of a writer that only calls
+                           send() on N loopback connections, 1/4/16 messages per send
 )";
 
 std::vector<std::string> split(std::string_view s, char sep) {
