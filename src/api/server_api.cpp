@@ -11,6 +11,7 @@
 #include "protocol/envelope.hpp"
 #include "protocol/json_text.hpp"
 #include "protocol/presence_json.hpp"
+#include "protocol/result_json.hpp"
 #include "transport/worker_context.hpp"
 
 namespace triplex::api {
@@ -24,23 +25,7 @@ protocol::http_response json_response(std::string body) {
   return res;
 }
 
-protocol::http_response error(core::status status, std::string_view message) {
-  protocol::http_response res;
-  res.status = static_cast<unsigned>(status);
-  res.body = protocol::http_error_body(status, message);
-  return res;
-}
-
 namespace {
-
-std::string position_json(const core::position& pos) {
-  std::string out = "{\"epoch\":";
-  protocol::append_json_string(out, pos.epoch);
-  out += ",\"offset\":";
-  protocol::append_json_uint(out, pos.offset);
-  out += '}';
-  return out;
-}
 
 void count_publish(transport::worker_context& ctx, bool ephemeral, std::size_t n = 1) {
   auto kind = ephemeral ? metrics::publish_kind::ephemeral : metrics::publish_kind::durable;
@@ -84,6 +69,7 @@ history_query parse_history_body(std::string_view body) {
 }  // namespace
 
 reason reason_of(const protocol::command_error& e) {
+  if (e.code == core::status::not_found) return reason::unknown_op;
   if (e.code == core::status::payload_too_large) return reason::too_large;
   return e.message.find("channel") != std::string::npos ? reason::bad_channel : reason::bad_json;
 }
@@ -94,20 +80,12 @@ void publish(transport::worker_context& ctx, protocol::publish_request p, respon
                                std::move(p.key)};
   ctx.broker->publish(ctx.id, std::move(breq), [respond](broker::publish_result res) {
     if (res.status != core::status::ok) return respond(error(res.status, res.error));
-    respond(json_response(res.pos.offset ? position_json(res.pos) : "{}"));
+    respond(json_response(res.pos.offset ? protocol::position_json(res.pos) : "{}"));
   });
 }
 
 std::string history_json(const broker::history_result& res) {
-  std::string out = position_json(res.pos);
-  out.back() = ',';
-  out += "\"messages\":[";
-  for (std::size_t i = 0; i < res.messages.size(); ++i) {
-    if (i) out += ',';
-    out += res.messages[i]->envelope();
-  }
-  out += "]}";
-  return out;
+  return protocol::history_json(res.pos, broker::envelopes_of(res.messages));
 }
 
 void api_publish(transport::worker_context& ctx, const protocol::http_request& req,
@@ -141,7 +119,7 @@ void api_broadcast(transport::worker_context& ctx, const protocol::http_request&
     broker::publish_request breq{b.channels[i], b.data, false, {}};
     ctx.broker->publish(ctx.id, std::move(breq), [g, i](broker::publish_result res) {
       g->results[i] = res.status == core::status::ok
-                          ? position_json(res.pos)
+                          ? protocol::position_json(res.pos)
                           : protocol::http_error_body(res.status, res.error);
       if (--g->left > 0) return;
       std::string body = "{\"results\":[";

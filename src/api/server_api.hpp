@@ -6,6 +6,7 @@
 #include "core/status.hpp"
 #include "metrics/triplex_metrics.hpp"
 #include "protocol/command.hpp"
+#include "protocol/result_json.hpp"
 
 namespace triplex::api {
 
@@ -28,7 +29,9 @@ void api_info(transport::worker_context& ctx, const protocol::http_request& req,
 
 // Shared by the API and the client endpoints.
 protocol::http_response json_response(std::string body);
-protocol::http_response error(core::status status, std::string_view message);
+inline protocol::http_response error(core::status status, std::string_view message) {
+  return protocol::http_error(status, message);
+}
 // Answers the presence of `channel` (members capped at limits.max_presence_members).
 void answer_presence(transport::worker_context& ctx, const std::string& channel,
                      respond_fn respond);

@@ -75,6 +75,14 @@ message_ptr make_message(std::string_view channel, const core::position& pos, bo
   return m;
 }
 
+std::vector<std::string_view> envelopes_of(std::span<const message_ptr> msgs) {
+  std::vector<std::string_view> out;
+  out.reserve(msgs.size());
+  for (const auto& m : msgs)
+    out.push_back(m->envelope());
+  return out;
+}
+
 message_ptr make_gap(std::string_view channel, const core::position& pos) {
   auto m = std::make_shared<message>();
   m->kind = event_kind::gap;

@@ -9,8 +9,10 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/position.hpp"
 
@@ -52,6 +54,9 @@ struct message {
 };
 
 using message_ptr = std::shared_ptr<const message>;
+
+// The envelopes of `msgs`, in order (views into the messages).
+std::vector<std::string_view> envelopes_of(std::span<const message_ptr> msgs);
 
 // Encodes a durable (pos.offset > 0) or ephemeral message once for every wire format.
 // `data_json` is already-validated JSON text.

@@ -34,10 +34,14 @@ std::size_t ws_reader::feed(const std::uint8_t* data, std::size_t n, handler& h)
   return pos;
 }
 
-void ws_reader::stop() { state_ = state::done; }
+void ws_reader::stop() {
+  state_ = state::done;
+}
 
 // Frees the message buffer (after a large message, or once the stream is over).
-void ws_reader::release_buffer() { std::string().swap(message_); }
+void ws_reader::release_buffer() {
+  std::string().swap(message_);
+}
 
 // Parses straight from the input when the whole header is there; otherwise gathers the header
 // in header_buf_ across calls. Returns the input bytes consumed.

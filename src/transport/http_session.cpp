@@ -16,6 +16,7 @@
 #include "core/origin_policy.hpp"
 #include "protocol/envelope.hpp"
 #include "protocol/permessage_deflate.hpp"
+#include "protocol/result_json.hpp"
 #include "protocol/ws_handshake.hpp"
 #include "transport/longpoll_request.hpp"
 #include "transport/sse_session.hpp"
@@ -120,16 +121,16 @@ bool has_token(std::string_view value, std::string_view token) {
 protocol::http_response check_ws_upgrade(const http::request<http::string_body>& req) {
   if (req.method() != http::verb::get || !has_token(req[http::field::upgrade], "websocket") ||
       !has_token(req[http::field::connection], "upgrade"))
-    return error_response(core::status::bad_request, "expected a WebSocket upgrade");
+    return protocol::http_error(core::status::bad_request, "expected a WebSocket upgrade");
   if (req[http::field::sec_websocket_version] != "13") {
     protocol::http_response res =
-        error_response(core::status::bad_request, "unsupported WebSocket version");
+        protocol::http_error(core::status::bad_request, "unsupported WebSocket version");
     res.status = 426;
     res.headers.emplace_back("Sec-WebSocket-Version", "13");
     return res;
   }
   if (!protocol::ws::is_valid_ws_key(req[http::field::sec_websocket_key]))
-    return error_response(core::status::bad_request, "invalid Sec-WebSocket-Key");
+    return protocol::http_error(core::status::bad_request, "invalid Sec-WebSocket-Key");
   protocol::http_response ok;
   ok.status = 101;
   return ok;
@@ -170,17 +171,17 @@ void http_session::on_read_error(error_code ec) {
     bool partial = buffer_.size() > 0 || parser_->got_some();
     if (!partial) return;  // an idle keep-alive connection: close quietly
     rejected[reason::header_timeout].inc();
-    return respond(error_response(core::status::request_timeout, "request not received in time"),
-                   false);
+    return respond(
+        protocol::http_error(core::status::request_timeout, "request not received in time"), false);
   }
   if (ec == http::error::header_limit) {
     rejected[reason::header_too_large].inc();
-    return respond(error_response(core::status::headers_too_large, "request headers too large"),
-                   false);
+    return respond(
+        protocol::http_error(core::status::headers_too_large, "request headers too large"), false);
   }
   if (ec == http::error::body_limit) {
     rejected[reason::too_large].inc();
-    return respond(error_response(core::status::payload_too_large, "request body too large"),
+    return respond(protocol::http_error(core::status::payload_too_large, "request body too large"),
                    false);
   }
   if (ec == http::error::end_of_stream || ec == boost::asio::error::eof ||
@@ -188,7 +189,8 @@ void http_session::on_read_error(error_code ec) {
     return;
   if (ec.category() == http::make_error_code(http::error::end_of_stream).category()) {
     rejected[reason::bad_http].inc();
-    return respond(error_response(core::status::bad_request, "malformed HTTP request"), false);
+    return respond(protocol::http_error(core::status::bad_request, "malformed HTTP request"),
+                   false);
   }
 }
 
@@ -209,7 +211,8 @@ void http_session::route(http::request<http::string_body>&& req) {
   auto target = protocol::parse_http_target(req.target());
   if (!target) {
     ctx_.metrics->rejected[reason::bad_http].inc();
-    return respond(error_response(core::status::bad_request, "malformed request target"), false);
+    return respond(protocol::http_error(core::status::bad_request, "malformed request target"),
+                   false);
   }
   bool keep_alive = req.keep_alive() && !draining_;
   const std::string path = target->path;
@@ -218,7 +221,7 @@ void http_session::route(http::request<http::string_body>&& req) {
     std::string_view origin = req[http::field::origin];
     if (!core::origin_allowed(origin, req[http::field::host], ctx_.cfg->allowed_origins)) {
       ctx_.metrics->rejected[reason::bad_origin].inc();
-      return respond(error_response(core::status::forbidden, "origin not allowed"), false);
+      return respond(protocol::http_error(core::status::forbidden, "origin not allowed"), false);
     }
     cors_origin_ = std::string(origin);
     if (req.method() == http::verb::options) return respond(preflight_response(), keep_alive);
@@ -233,7 +236,7 @@ void http_session::route(http::request<http::string_body>&& req) {
     auth_result auth = ctx_.cfg->auth->authenticate(token_of(to_request(req, *target)));
     if (!auth.who) {
       ctx_.metrics->rejected[auth.reason].inc();
-      return respond(error_response(auth.status, auth.message), false);
+      return respond(protocol::http_error(auth.status, auth.message), false);
     }
     auto leftover = std::string(static_cast<const char*>(buffer_.data().data()), buffer_.size());
     return start_ws_session(ctx_, stream_.release_socket(), std::move(leftover),

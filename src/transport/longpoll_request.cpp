@@ -6,6 +6,7 @@
 
 #include "protocol/cursor.hpp"
 #include "protocol/longpoll.hpp"
+#include "protocol/result_json.hpp"
 #include "transport/worker_context.hpp"
 
 namespace triplex::transport {
@@ -51,7 +52,7 @@ void longpoll_request::start(respond_fn respond) {
   if (!timeout) {
     ctx_.metrics->rejected[metrics::reject_reason::bad_http].inc();
     return answer_later(
-        error_response(core::status::bad_request, "timeout: expected whole seconds"));
+        protocol::http_error(core::status::bad_request, "timeout: expected whole seconds"));
   }
   if (capped) ctx_.metrics->longpoll_timeout_capped.inc();
   timer_.expires_after(*timeout);

@@ -3,21 +3,14 @@
 
 #include "core/channel_name.hpp"
 #include "protocol/cursor.hpp"
-#include "protocol/envelope.hpp"
+#include "protocol/result_json.hpp"
 
 namespace triplex::transport {
-
-protocol::http_response error_response(core::status status, std::string_view message) {
-  protocol::http_response res;
-  res.status = static_cast<unsigned>(status);
-  res.body = protocol::http_error_body(status, message);
-  return res;
-}
 
 namespace {
 
 stream_request_error fail(metrics::reject_reason reason, std::string_view message) {
-  return stream_request_error{error_response(core::status::bad_request, message), reason};
+  return stream_request_error{protocol::http_error(core::status::bad_request, message), reason};
 }
 
 }  // namespace
@@ -38,12 +31,12 @@ std::variant<stream_request, stream_request_error> parse_stream_request(
     return fail(reason::too_many_subscriptions, "too many channels");
   auth_result auth = cfg.auth->authenticate(token_of(req));
   if (!auth.who)
-    return stream_request_error{error_response(auth.status, auth.message), auth.reason};
+    return stream_request_error{protocol::http_error(auth.status, auth.message), auth.reason};
   out.who = std::move(*auth.who);
   for (const auto& c : out.channels)
     if (!may_subscribe(cfg, out.who, c.name))
       return stream_request_error{
-          error_response(core::status::forbidden, "not allowed to subscribe to " + c.name),
+          protocol::http_error(core::status::forbidden, "not allowed to subscribe to " + c.name),
           reason::forbidden};
   std::string_view cursor = req.last_event_id;
   if (cursor.empty() && req.target.param("cursor")) cursor = *req.target.param("cursor");

@@ -40,7 +40,4 @@ struct stream_request_error {
 std::variant<stream_request, stream_request_error> parse_stream_request(
     const protocol::http_request& req, const settings& cfg);
 
-// An HTTP error response with the JSON error body of spec §4.
-protocol::http_response error_response(core::status status, std::string_view message);
-
 }  // namespace triplex::transport

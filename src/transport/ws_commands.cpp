@@ -2,9 +2,11 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "api/server_api.hpp"
 #include "protocol/envelope.hpp"
 #include "protocol/json_text.hpp"
 #include "protocol/presence_json.hpp"
+#include "protocol/result_json.hpp"
 #include "protocol/ws_frame.hpp"
 #include "transport/ws_connection.hpp"
 
@@ -12,24 +14,6 @@ namespace triplex::transport {
 
 namespace ws = protocol::ws;
 using reason = metrics::reject_reason;
-
-namespace {
-
-std::string position_json(const core::position& pos) {
-  boost::json::object o;
-  o["epoch"] = pos.epoch;
-  o["offset"] = pos.offset;
-  return boost::json::serialize(o);
-}
-
-reason reason_of(const protocol::command_error& e) {
-  if (e.code == core::status::not_found) return reason::unknown_op;
-  if (e.code == core::status::payload_too_large) return reason::too_large;
-  if (e.message.find("channel") != std::string::npos) return reason::bad_channel;
-  return reason::bad_json;
-}
-
-}  // namespace
 
 void ws_connection::reply(const protocol::command& cmd, std::string_view result_json) {
   if (!cmd.id) return;  // commands without an id get no reply
@@ -44,7 +28,7 @@ void ws_connection::reply_error(std::optional<std::int64_t> id, core::status cod
 void ws_connection::on_command(std::string_view text) {
   auto parsed = protocol::parse_command(text, ctx_.cfg->ws_max_message_size);
   if (auto* err = std::get_if<protocol::command_error>(&parsed)) {
-    ctx_.metrics->rejected[reason_of(*err)].inc();
+    ctx_.metrics->rejected[api::reason_of(*err)].inc();
     return reply_error(err->id, err->code, err->message);
   }
   auto& cmd = std::get<protocol::command>(parsed);
@@ -86,9 +70,7 @@ void ws_connection::do_subscribe(protocol::command& cmd) {
   auto id = cmd.id;
   subs_->subscribe(cmd.channel, cmd.since, [this, id](broker::subscribe_result& res) {
     if (id) {
-      std::string result = position_json(res.pos);
-      result.back() = ',';
-      result += res.recovered ? "\"recovered\":true}" : "\"recovered\":false}";
+      std::string result = protocol::subscribe_result_json(res.pos, res.recovered);
       send_frame(ws::encode_frame(ws::opcode::text, protocol::reply_result(*id, result)));
     }
     for (const auto& m : res.replay)
@@ -114,7 +96,7 @@ void ws_connection::do_publish(protocol::command& cmd) {
   ctx_.broker->publish(
       ctx_.id, std::move(req), [self = shared_from_this(), id](broker::publish_result res) {
         if (!id) return;
-        std::string result = res.pos.offset ? position_json(res.pos) : "{}";
+        std::string result = res.pos.offset ? protocol::position_json(res.pos) : "{}";
         self->send_frame(ws::encode_frame(ws::opcode::text, protocol::reply_result(*id, result)));
       });
 }
@@ -127,14 +109,7 @@ void ws_connection::do_history(protocol::command& cmd) {
       ctx_.id, cmd.channel, cmd.since, std::min<std::size_t>(limit, 1000),
       [self = shared_from_this(), id](broker::history_result res) {
         if (!id) return;
-        std::string result = position_json(res.pos);
-        result.back() = ',';
-        result += "\"messages\":[";
-        for (std::size_t i = 0; i < res.messages.size(); ++i) {
-          if (i) result += ',';
-          result += res.messages[i]->envelope();
-        }
-        result += "]}";
+        std::string result = protocol::history_json(res.pos, broker::envelopes_of(res.messages));
         self->send_frame(ws::encode_frame(ws::opcode::text, protocol::reply_result(*id, result)));
       });
 }
