@@ -40,7 +40,8 @@ TEST(PresenceTable, RejoiningClientCountsOnce) {
 
 TEST(PresenceTable, ListIsCappedAndSaysSo) {
   presence_table t;
-  for (int i = 0; i < 5; ++i) t.join({"c" + std::to_string(i), "u" + std::to_string(i), ""});
+  for (int i = 0; i < 5; ++i)
+    t.join({"c" + std::to_string(i), "u" + std::to_string(i), ""});
   std::vector<presence_member> out;
   EXPECT_FALSE(t.list(3, out));
   EXPECT_EQ(out.size(), 3u);
