@@ -233,7 +233,7 @@ run_one() {
   local line
   line="$(timeout 300 "$build/triplex_loadgen" --target "127.0.0.1:$server_port" "${preset_args[@]}" \
            --transport "$transport" --server-pid "$server_pids" --threads "$lg_threads" \
-           --label "$server-$scenario-$transport-t$threads" "$@" 2>"$tmp/loadgen.err" |
+           --label "$server-$scenario-$transport-t$threads" --stragglers 3 "$@" 2>"$tmp/loadgen.err" |
           tee -a "$out/human.log" | grep '^{' || true)"
   stop_server TERM
   if [ -z "$line" ]; then

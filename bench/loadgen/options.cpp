@@ -44,6 +44,8 @@ constexpr const char* usage =
   --server-pid P[,P..]     server processes whose CPU time and RSS are reported
   --source-ips A[,B..]     local addresses to spread connections over (e.g. 127.0.0.2,127.0.0.3)
   --label S                name of the run in the output
+  --stragglers N           at the end, print up to N subscribers per thread that got fewer
+                           messages than the best, with their state and resume position
   --self-test              check the load generator's own parsers (no server needed)
   --floor N                the machine's floor: CPU per delivery of a writer that only calls
                            send() on N loopback connections, 1/4/16 messages per send
@@ -180,6 +182,8 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
         if (!p.empty()) o.server_pids.push_back(std::atoi(p.c_str()));
     } else if (name == "--source-ips")
       o.source_ips = split(v, ',');
+    else if (name == "--stragglers")
+      o.stragglers = std::atoi(v.c_str());
     else if (name == "--label")
       o.label = v;
     else {

@@ -46,6 +46,7 @@ struct options {
   std::vector<int> server_pids;
   std::vector<std::string> source_ips;
   std::string label;
+  int stragglers = 0;  // print up to N lagging subscribers per thread at the end
 };
 
 // Parses argv; prints a message and returns nullopt on --help or a bad option (`exit_code`

@@ -70,6 +70,27 @@ void worker::run() {
     if (publishing) publish_tick(now_ns());
   }
   rs_.slots[id_] = stats_;
+  if (opt_.stragglers > 0) report_stragglers();
+}
+
+// Lists subscribers that got fewer messages than the best of this worker, with where they
+// stand: the first thing to look at when a run reports losses.
+void worker::report_stragglers() const {
+  std::uint64_t best = 0;
+  for (const auto& c : conns_)
+    if (c->kind == conn_kind::sub && c->seqs.unique() > best) best = c->seqs.unique();
+  int shown = 0;
+  for (const auto& c : conns_) {
+    if (c->kind != conn_kind::sub || c->seqs.unique() >= best || shown++ >= opt_.stragglers)
+      continue;
+    std::fprintf(stderr,
+                 "straggler: subscriber %u (%s) got %llu of %llu messages; state %d, fd %d, "
+                 "cursor '%s', last-modified '%s', etag '%s'\n",
+                 c->index, rs_.channels[c->channel].c_str(),
+                 static_cast<unsigned long long>(c->seqs.unique()),
+                 static_cast<unsigned long long>(best), static_cast<int>(c->state), c->fd,
+                 c->cursor.c_str(), c->last_modified.c_str(), c->etag.c_str());
+  }
 }
 
 void worker::start_pending() {

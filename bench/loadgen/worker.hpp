@@ -64,6 +64,7 @@ class worker {
   void on_publish_answer(conn& c, std::uint64_t now);
 
   std::string expand(std::string_view tmpl, std::uint32_t channel) const;
+  void report_stragglers() const;
 
   int id_;
   run_state& rs_;
