@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/profile.sh: where the Triplex server spends its time per delivered message. Starts
-# build/triplex (--threads 1) on a loopback port chosen at run time, drives it with
+# build/triplex (--threads 1, or --threads N) on a loopback port chosen at run time, drives it with
 # triplex_loadgen (closed loop), and while the load runs:
 #   - perf stat counts the server's syscalls (sendmsg, recvmsg, epoll_wait, ...) per delivery;
 #   - perf record samples it (cpu-clock, call graphs when the build keeps frame pointers:
@@ -9,13 +9,13 @@
 # the callers of malloc. Stops the server it started, by PID. Needs linux-perf.
 #
 #   bench/profile.sh [--build DIR] [--transport ws|sse|lp] [--subs N] [--channels one|each]
-#                    [--closed K] [--window W] [--seconds S] [--out DIR]
+#                    [--closed K] [--window W] [--seconds S] [--threads N] [--out DIR]
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 build="$here/../build-bench"
 loadgen=""
-transport=ws subs=200 channels=one closed=8 window=64 seconds=4 out=""
+transport=ws subs=200 channels=one closed=8 window=64 seconds=4 out="" threads=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) build="$2"; shift 2 ;;
@@ -26,6 +26,7 @@ while [ $# -gt 0 ]; do
     --closed) closed="$2"; shift 2 ;;
     --window) window="$2"; shift 2 ;;
     --seconds) seconds="$2"; shift 2 ;;
+    --threads) threads="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "profile.sh: unknown option $1" >&2; exit 2 ;;
@@ -38,7 +39,7 @@ command -v perf >/dev/null || { echo "profile.sh: perf is missing (apt-get insta
 mkdir -p "$out"
 
 key="profile-$$"
-"$build/triplex" --listen 127.0.0.1:0 --api-key "$key" --threads 1 >"$out/triplex.out" 2>&1 &
+"$build/triplex" --listen 127.0.0.1:0 --api-key "$key" --threads "$threads" >"$out/triplex.out" 2>&1 &
 server=$!
 lg=""
 cleanup() {
@@ -60,7 +61,7 @@ done
   --settle 1 --server-pid "$server" --label "profile-$transport" >"$out/loadgen.out" 2>&1 &
 lg=$!
 sleep 2
-perf stat -x, -e 'syscalls:sys_enter_sendmsg,syscalls:sys_enter_writev,syscalls:sys_enter_write,syscalls:sys_enter_recvmsg,syscalls:sys_enter_recvfrom,syscalls:sys_enter_read,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_ctl' \
+perf stat -x, -e 'syscalls:sys_enter_sendmsg,syscalls:sys_enter_writev,syscalls:sys_enter_write,syscalls:sys_enter_recvmsg,syscalls:sys_enter_recvfrom,syscalls:sys_enter_read,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_ctl,syscalls:sys_enter_futex' \
   -p "$server" -o "$out/syscalls.csv" -- sleep "$seconds" || true
 perf record -e cpu-clock -F 1999 -g -p "$server" -o "$out/perf.data" -- sleep "$seconds" \
   2>"$out/perf-record.err" || true
