@@ -10,9 +10,14 @@ packages=(
 )
 if [ "${1:-}" = "--test" ]; then
   # Tests also need: clang + libFuzzer runtime, clang-format, a strict Python WebSocket client,
-  # and Node.js for the npm `ws` / `eventsource` clients.
-  packages+=(clang libclang-rt-14-dev clang-format python3-websockets)
+  # Node.js for the npm `ws` / `eventsource` clients, and Chromium for the browser tests
+  # (driven by npm playwright-core, which downloads no browser of its own).
+  packages+=(clang libclang-rt-14-dev clang-format python3-websockets chromium)
   command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
+fi
+if [ "${1:-}" = "--demo" ] || [ "${1:-}" = "--test" ]; then
+  # The collab-editor demo is bundled with esbuild from npm.
+  command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 
 missing=()

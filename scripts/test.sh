@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's second command: install what is missing, build, and run every test: unit and
-# integration tests, then both again under AddressSanitizer + UndefinedBehaviorSanitizer, then
-# each fuzz target briefly. Exits non-zero on the first failure.
+# integration tests, the JS client's tests, the browser tests of the collab-editor demo (Debian's
+# chromium), then unit and integration tests again under AddressSanitizer +
+# UndefinedBehaviorSanitizer, then each fuzz target briefly. Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -24,6 +25,16 @@ step "build"
 scripts/build.sh build
 step "unit + integration tests"
 run_suite build
+
+if [ -f clients/js/package.json ]; then
+  step "JS client tests"
+  (cd clients/js && npm ci --no-audit --no-fund --loglevel=error && TRIPLEX_BIN="$root/build/triplex" npm test)
+fi
+
+step "browser tests (collab-editor demo in chromium)"
+examples/collab-editor/build.sh
+(cd test/browser && npm ci --no-audit --no-fund --loglevel=error &&
+  TRIPLEX_BIN="$root/build/triplex" node --test --test-concurrency=1 ./*.test.mjs)
 
 step "build with ASan + UBSan"
 scripts/build.sh build-asan -DTRIPLEX_SANITIZE=ON -DTRIPLEX_BENCH=OFF
