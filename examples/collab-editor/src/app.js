@@ -53,8 +53,7 @@ async function join(user) {
   });
   state.triplex = t;
   t.on('state', (s) => {
-    $('conn-state').textContent = s?.state ?? String(s);
-    $('conn-transport').textContent = s?.transport ?? '–';
+    $('conn-last').textContent = s?.transport ? `(${s.transport}: ${s.state})` : '';
     refreshTransports();
     if (s?.state === 'connected' || s?.state === 'open') state.sync?.flush();
   });
@@ -147,7 +146,8 @@ function subTransport(sub) {
 }
 
 function refreshTransports() {
-  const doc = subTransport(state.sync?.sub) || $('conn-transport').textContent;
+  $('conn-state').textContent = state.triplex?.state ?? 'idle';
+  const doc = subTransport(state.sync?.sub);
   const notif = subTransport(state.notifySub);
   for (const [id, value] of [['doc-transport', doc], ['notify-transport', notif]]) {
     $(id).textContent = value || '–';
