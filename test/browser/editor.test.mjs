@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import {
   Server, launchBrowser, openUser, typeInto, uniqDoc, waitConverged, waitFor, waitTransport, editorText,
-  scaled,
+  scaled, API_KEY,
 } from './lib/harness.mjs';
 import { composeScreenshot } from './lib/screenshot.mjs';
 
@@ -125,6 +125,42 @@ describe('collab editor', () => {
       const expected = `${'0123456789'.repeat(15)} end of alice`;
       await waitFor(bob.page, (want) => document.getElementById('editor').value === want, 'bob has it all', expected);
     } finally {
+      await bob.close();
+    }
+  });
+
+  test('a client back from a long disconnect converges, its offline edits too', T, async () => {
+    const doc = uniqDoc('away');
+    const alice = await openUser(browser, server, { user: 'alice', doc });
+    const bob = await openUser(browser, server, { user: 'bob', doc });
+    try {
+      await typeInto(alice.page, 'shared start. ');
+      await waitConverged([alice.page, bob.page], ['shared start. ']);
+      // Bob's network goes away: new connections fail, and the server drops the ones he has.
+      await bob.context.setOffline(true);
+      const res = await fetch(`${server.base}/api/disconnect`, {
+        method: 'POST', headers: { 'X-API-Key': API_KEY }, body: JSON.stringify({ user: 'bob' }),
+      });
+      assert.equal(res.status, 200, await res.text());
+      await waitFor(bob.page, () => document.getElementById('conn-state').textContent !== 'connected', 'bob offline');
+      await typeInto(bob.page, 'bob wrote this offline. ', { where: 'start' });
+      // Meanwhile alice makes more edits than the channel's history holds.
+      await alice.page.evaluate(async () => {
+        const { sync } = window.demo;
+        for (let i = 0; i < 130; i++) {
+          sync.text.insert(sync.text.length, `${i % 10}`);
+          await sync.flush();
+        }
+      });
+      assert.ok(!(await editorText(bob.page)).includes('0123456789'), 'bob was really away');
+      await bob.context.setOffline(false);
+      const text = await waitConverged([alice.page, bob.page],
+        ['shared start. ', 'bob wrote this offline. ', '0123456789'.repeat(13)]);
+      assert.ok(text.startsWith('bob wrote this offline. '), text);
+      // He resumed past what the history still held: the client reported a gap.
+      assert.ok(await bob.page.evaluate(() => window.demo.sync.gaps) >= 1, 'bob saw a gap');
+    } finally {
+      await alice.close();
       await bob.close();
     }
   });

@@ -53,6 +53,7 @@ export class DocSync {
     this.snapshotOffset = 0;   // offset of the newest snapshot seen
     this.sub = null;
     this.closed = false;
+    this.gaps = 0;             // gaps seen (history could not cover a resume)
     this.doc.on('update', (update, origin) => {
       if (origin === this) return; // applied from the channel
       this.outbox.push(update);
@@ -71,7 +72,7 @@ export class DocSync {
       onMessage: (data, env) => this.onMessage(data, env),
       onJoin: (env) => this.hooks.onJoin?.(env),
       onLeave: (env) => this.hooks.onLeave?.(env),
-      onGap: (env) => { this.note(env); this.resync('gap'); },
+      onGap: (env) => { this.gaps += 1; this.note(env); this.resync('gap'); },
     });
     this.whenLive(this.sub).then((live) => { if (live) this.resync('subscribe'); });
     return this.sub;

@@ -25,8 +25,10 @@ process.on('exit', () => { for (const c of live) c.kill('SIGKILL'); });
 
 export const uniqDoc = (prefix) => `${prefix}_${randomBytes(4).toString('hex')}`;
 
+export const API_KEY = 'browser-test-key';
+
 export function demoConfig(extra = '') {
-  return `api_key = "browser-test-key"
+  return `api_key = "${API_KEY}"
 static_dir = ${JSON.stringify(DEMO_DIR)}
 threads = 2
 
