@@ -103,11 +103,12 @@ export function jwtExpiry(token) {
 /**
  * Milliseconds from now until a token expiring at `exp` (seconds) should be refreshed: a quarter of
  * its remaining life before expiry, at least 1 s and at most 60 s before it; 0 when already due;
- * null when it never expires.
+ * null when it never expires. A fractional `exp` counts as the whole second below it, as the
+ * server rounds it (to the strict side).
  */
 export function refreshDelay(exp, nowMs = Date.now()) {
   if (exp == null) return null;
-  const left = exp * 1000 - nowMs;
+  const left = Math.floor(exp) * 1000 - nowMs;
   const margin = Math.min(60000, Math.max(1000, left / 4));
   return Math.max(0, Math.floor(left - margin));
 }

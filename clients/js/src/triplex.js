@@ -815,15 +815,19 @@ export class Triplex {
     }
   }
 
-  /** Whether the server answers plain HTTP (GET /healthz 200) within openTimeout. */
+  /**
+   * Whether the server answers plain HTTP (GET /healthz) within openTimeout: 200, or an opaque
+   * answer (no-cors, for pages on another origin). 503 (draining) and network errors mean down.
+   */
   async _reachable() {
     if (!this._fetch) return true;
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), this.opts.openTimeout);
     try {
-      const res = await this._fetch(`${this.url}/healthz`, { signal: abort.signal, cache: 'no-store' });
+      const res = await this._fetch(`${this.url}/healthz`,
+        { signal: abort.signal, cache: 'no-store', mode: 'no-cors' });
       await res.text().catch(noop);
-      return res.ok;
+      return res.type === 'opaque' || res.ok;
     } catch {
       return false;
     } finally {

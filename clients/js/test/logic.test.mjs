@@ -76,6 +76,7 @@ test('tokens: exp decoding and when to refresh', () => {
   assert.equal(refreshDelay(now / 1000 + 8, now), 6000); // a quarter of its life early
   assert.equal(refreshDelay(now / 1000 + 2, now), 1000); // at least 1 s early
   assert.equal(refreshDelay(now / 1000 + 0.5, now), 0);
+  assert.equal(refreshDelay(now / 1000 + 2.9, now), 1000); // the server floors a fractional exp
   assert.equal(refreshDelay(now / 1000 - 10, now), 0);
 });
 

@@ -207,7 +207,7 @@ test('token refresh with getToken before expiry, on every transport', { timeout:
   let calls = 0;
   const getToken = async () => {
     calls += 1;
-    return mintToken(SECRET, { sub: 'alice', ttl: 2.5, publish: ['sec:*'] });
+    return mintToken(SECRET, { sub: 'alice', ttl: 3.5, publish: ['sec:*'] });
   };
   const t = client({ getToken });
   const wsStates = [];
