@@ -19,6 +19,7 @@ import * as Y from 'yjs';
 export const SNAPSHOT_EVERY = 40; // well under the doc namespace's history_size (100)
 const BATCH_MS = 40;
 const PUBLISH_TIMEOUT_MS = 5000;
+const MAX_MESSAGE_CHARS = 60000; // under the server's default 64 KiB message and body limits
 
 const toB64 = (bytes) => {
   let s = '';
@@ -201,6 +202,13 @@ export class DocSync {
   }
 
   send(data, opts) {
+    // One message must fit websocket.max_message_size and http.max_body_bytes (64 KiB by
+    // default); a larger one would be refused (or close the WebSocket with 1009) on every retry.
+    const size = JSON.stringify(data).length;
+    if (size > MAX_MESSAGE_CHARS) {
+      this.hooks.onStatus?.(`not sent: ${data.k} of ${size} bytes is over the message limit`, false);
+      return Promise.reject(new Error(`${data.k} too large (${size} bytes)`));
+    }
     return withTimeout(Promise.resolve().then(() => this.t.publish(this.channel, data, opts)), PUBLISH_TIMEOUT_MS);
   }
 
