@@ -24,7 +24,7 @@ anonymous_subscribe = false
 client_publish = true
 `;
 
-const FAST = { backoff: { base: 50, max: 400 }, openTimeout: 1500 };
+const FAST = { backoff: { base: 50, max: 400 }, openTimeout: 3000 };
 let server;
 const clients = [];
 before(async () => { server = await startServer(CONFIG); });
