@@ -64,8 +64,8 @@ async function join(user) {
       $('sync-status').dataset.synced = String(synced);
     },
     onTyping: (who) => { state.typing.set(who, Date.now()); renderTyping(); },
-    onJoin: (env) => { addViewer(env.user); refreshPresence(); },
-    onLeave: (env) => { if (env.last !== false) removeViewer(env.user); refreshPresence(); },
+    onJoin: (env) => { presenceEvents += 1; addViewer(env.user); refreshPresence(); },
+    onLeave: (env) => { presenceEvents += 1; if (env.last !== false) removeViewer(env.user); refreshPresence(); },
     onSubscribed: () => refreshPresence(),
   });
   state.sync = sync;
@@ -181,10 +181,15 @@ function removeViewer(user) {
   renderViewers();
 }
 
+// Join/leave events seen: a presence answer requested before the latest one may be stale.
+let presenceEvents = 0;
+
 async function refreshPresence() {
   if (!state.triplex) return;
+  const seen = presenceEvents;
   try {
     const p = await state.triplex.presence(channel);
+    if (seen !== presenceEvents) return; // a newer request, sent after that event, follows
     const users = new Map();
     for (const m of p.members ?? []) if (m.user) users.set(m.user, (users.get(m.user) ?? 0) + 1);
     state.viewers = users;
