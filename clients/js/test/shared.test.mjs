@@ -1,0 +1,81 @@
+// Tabs sharing one connection through the hub (what the SharedWorker runs), over MessagePorts.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WebSocket } from 'ws';
+import { Triplex } from '../src/triplex.js';
+import { SharedTriplex, serveTabs } from '../src/shared.js';
+import { startServer, uniq, waitFor } from './lib/server.mjs';
+
+const CONFIG = `
+[namespaces.doc]
+transport = "websocket"
+presence = true
+join_leave = true
+client_publish = true
+anonymous_publish = true
+`;
+
+let server;
+before(async () => { server = await startServer(CONFIG); });
+after(async () => { await server.stop(); });
+
+function recorder(t, channel, opts = {}) {
+  const r = { messages: [], joins: [], errors: [] };
+  r.sub = t.subscribe(channel, {
+    ...opts,
+    onMessage: (d) => r.messages.push(d),
+    onJoin: (e) => r.joins.push(e),
+    onError: (e) => r.errors.push(e),
+  });
+  return r;
+}
+
+test('two tabs, one connection: both receive, presence counts one client, late tab replays',
+  { timeout: 15000 }, async () => {
+    const made = [];
+    const hub = serveTabs((url, o) => {
+      const t = new Triplex(url, { ...o, WebSocket, storage: null });
+      made.push(t);
+      return t;
+    });
+    const tab = () => {
+      const { port1, port2 } = new MessageChannel();
+      hub.connect(port1);
+      return { t: new SharedTriplex(server.base, {}, port2), port1 };
+    };
+    const a = tab();
+    const b = tab();
+    const ch = uniq('doc');
+    const ra = recorder(a.t, ch);
+    const rb = recorder(b.t, ch);
+    await waitFor(() => ra.sub.transport === 'websocket' && a.t.state === 'connected', 5000, 'connected');
+    assert.equal(made.length, 1, 'one client for both tabs');
+    const p1 = await a.t.publish(ch, 1);
+    await b.t.publish(ch, 2);
+    await waitFor(() => ra.messages.length === 2 && rb.messages.length === 2, 5000, 'both tabs');
+    assert.deepEqual(ra.messages, [1, 2]);
+    assert.deepEqual(rb.messages, [1, 2]);
+    assert.deepEqual(rb.sub.position, { epoch: p1.epoch, offset: 2 });
+    const pr = await b.t.presence(ch);
+    assert.equal(pr.clients, 1, 'presence counts the browser once');
+
+    // A third tab resuming from before message 1 gets the replay, then live messages, once each.
+    const c = tab();
+    const rc = recorder(c.t, ch, { since: { epoch: p1.epoch, offset: 0 } });
+    await waitFor(() => rc.messages.length === 2, 5000, 'replay for the late tab');
+    await server.publish(ch, 3);
+    await waitFor(() => [ra, rb, rc].every((r) => r.messages.length === 3), 5000, 'live to all');
+    assert.deepEqual(rc.messages, [1, 2, 3]);
+
+    // Tabs leave; the connection stays while one tab is there, and closes with the last.
+    b.t.close();
+    rc.sub.unsubscribe();
+    await server.publish(ch, 4);
+    await waitFor(() => ra.messages.length === 4, 5000, 'tab a still receives');
+    assert.equal(rb.messages.length, 3);
+    assert.equal(rc.messages.length, 3);
+    a.t.close();
+    c.t.close();
+    await waitFor(() => hub.tabs.size === 0 && hub.clients.size === 0, 3000, 'hub empty');
+    for (const x of [a, b, c]) x.port1.close();
+  });
