@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Server, launchBrowser, openUser, typeInto, uniqDoc, waitConverged, waitFor, waitTransport, scaled,
+  Server, launchBrowser, openUser, typeInto, uniqDoc, waitConverged, waitFor, waitTransport, scaled, metric,
 } from './lib/harness.mjs';
 
 const T = { timeout: scaled(90000) };
@@ -23,6 +23,10 @@ describe('transports', () => {
   test('WebSocket blocked: SSE; SSE blocked too: long-poll; no edit lost', T, async () => {
     const doc = uniqDoc('fallback');
     const carol = await openUser(browser, server, { user: 'carol', doc });
+    await waitTransport(carol.page, 'doc', 'websocket');
+    const WS_ACCEPTED = 'triplex_connections_accepted_total{transport="ws"}';
+    const wsBefore = await metric(server, WS_ACCEPTED);
+    assert.ok(wsBefore >= 1, `carol's WebSocket counted (${wsBefore})`);
     const alice = await openUser(browser, server, { user: 'alice', doc, block: { websocket: true } });
     const bob = await openUser(browser, server, { user: 'bob', doc, block: { websocket: true, sse: true } });
     const pages = [carol.page, alice.page, bob.page];
@@ -31,7 +35,8 @@ describe('transports', () => {
       await waitTransport(alice.page, 'doc', 'sse');
       await waitTransport(bob.page, 'doc', 'longpoll');
       await waitTransport(bob.page, 'notify', 'longpoll');
-      assert.equal(await alice.page.evaluate(() => window.__triplexWebSocketBlocked), true);
+      // The blocked WebSockets never reached the server.
+      assert.equal(await metric(server, WS_ACCEPTED), wsBefore);
       // Two type at once (at the two ends of the text), on two transports.
       await typeInto(alice.page, '[alice over sse]');
       await waitConverged(pages, ['[alice over sse]']);

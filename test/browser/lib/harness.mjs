@@ -125,6 +125,13 @@ export class Server {
   }
 }
 
+/** The value of one metric line of GET /metrics, e.g. 'triplex_connections_accepted_total{transport="ws"}'. */
+export async function metric(server, name) {
+  const text = await (await fetch(`${server.base}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.slice(name.length + 1)) : 0;
+}
+
 export async function launchBrowser() {
   return chromium.launch({
     executablePath: CHROMIUM,
@@ -161,15 +168,18 @@ const FAILING_WEBSOCKET = `(() => {
 
 /**
  * A browser context (one user's window) on the demo. block: {websocket, sse} makes those
- * transports fail: WebSocket by a failing constructor (and context.routeWebSocket where the
- * installed playwright-core has it), SSE by aborting every /sse request.
+ * transports fail: WebSocket through context.routeWebSocket (closing every /ws connection before
+ * it opens; with an older playwright-core without it, a failing WebSocket constructor instead),
+ * SSE by aborting every /sse request.
  */
 export async function openUser(browser, server, { user, doc, transport, block = {}, viewport } = {}) {
   const context = await browser.newContext({ viewport: viewport ?? { width: 1000, height: 640 } });
   if (block.websocket) {
-    await context.addInitScript(FAILING_WEBSOCKET);
     if (typeof context.routeWebSocket === 'function') {
+      // The page's real WebSocket, refused by the browser's network layer (never reaches the server).
       await context.routeWebSocket(/\/ws(\?|$)/, (ws) => ws.close({ code: 1011, reason: 'blocked by test' }));
+    } else {
+      await context.addInitScript(FAILING_WEBSOCKET);
     }
   }
   if (block.sse) await context.route(/\/sse(\?|$)/, (route) => route.abort('connectionrefused'));
