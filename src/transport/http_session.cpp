@@ -139,7 +139,7 @@ protocol::http_response check_ws_upgrade(const http::request<http::string_body>&
 // The endpoints browsers call: origin-checked, with CORS headers.
 bool is_client_endpoint(std::string_view path) {
   return path == "/ws" || path == "/sse" || path == "/poll" || path == "/publish" ||
-         path == "/presence" || path == "/history";
+         path == "/presence" || path == "/history" || path == "/client-config";
 }
 
 // The answer to a CORS preflight (the origin was checked before).
