@@ -69,6 +69,7 @@ class http_session : public std::enable_shared_from_this<http_session>, public c
   void respond(protocol::http_response res, bool keep_alive);
   void on_write(bool keep_alive, error_code ec);
   void linger();
+  void watch_poll_peer();
   void linger_more();
   protocol::http_request to_request(http::request<http::string_body>& req,
                                     protocol::http_target target);
@@ -256,15 +257,31 @@ void http_session::route(http::request<http::string_body>&& req) {
   }
   if (path == "/poll" && req.method() == http::verb::get) {
     poll_ = std::make_shared<longpoll_request>(ctx_, to_request(req, std::move(*target)));
-    return poll_->start([self = shared_from_this(), keep_alive](protocol::http_response res) {
+    poll_->start([self = shared_from_this(), keep_alive](protocol::http_response res) {
       self->poll_.reset();
       self->respond(std::move(res), keep_alive && !self->draining_);
     });
+    return watch_poll_peer();
   }
   api::handle(ctx_, to_request(req, std::move(*target)),
               [self = shared_from_this(), keep_alive](protocol::http_response res) {
                 self->respond(std::move(res), keep_alive);
               });
+}
+
+// While a long-poll is held the client sends nothing; readability with no bytes means it went
+// away, and the poll is abandoned at once instead of holding its subscriptions until timeout.
+// Bytes (a pipelined request) stay in the socket for the read after the answer.
+void http_session::watch_poll_peer() {
+  stream_.socket().async_wait(boost::asio::ip::tcp::socket::wait_read,
+                              [self = shared_from_this()](error_code ec) {
+                                if (ec || !self->poll_) return;
+                                error_code e;
+                                if (self->stream_.socket().available(e) > 0 && !e) return;
+                                self->poll_->abandon();
+                                self->poll_.reset();
+                                self->stream_.socket().close(e);
+                              });
 }
 
 void http_session::respond(protocol::http_response res, bool keep_alive) {

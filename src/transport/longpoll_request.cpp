@@ -105,6 +105,14 @@ void longpoll_request::schedule_finish() {
   boost::asio::post(ctx_.io, [self = shared_from_this()] { self->finish(); });
 }
 
+void longpoll_request::abandon() {
+  if (done_) return;
+  done_ = true;
+  timer_.cancel();
+  if (subs_) subs_->unsubscribe_all();
+  batch_.clear();
+}
+
 void longpoll_request::finish() {
   if (done_) return;
   if (pending_subscribes_ > 0) {

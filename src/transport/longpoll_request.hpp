@@ -29,6 +29,8 @@ class longpoll_request : public std::enable_shared_from_this<longpoll_request>, 
   void start(respond_fn respond);
   // Answers now with what has arrived (server shutdown).
   void drain() { finish(); }
+  // The client went away: ends the poll without answering.
+  void abandon();
 
   void on_event(const broker::message_ptr& msg) override;
 
