@@ -81,25 +81,47 @@ void read_entries(std::string_view json_text, cursor_decode_result& result) {
 
 }  // namespace
 
-std::string encode_cursor(std::span<const cursor_entry> entries) {
-  std::string json_text;
-  std::size_t estimate = 2;
-  for (const auto& e : entries)
-    estimate += e.channel.size() + e.pos.epoch.size() + 30;
-  json_text.reserve(estimate);
+namespace {
+
+// The JSON text of the cursor being built on this thread (reused: no allocation once warm).
+std::string& cursor_scratch() {
+  thread_local std::string scratch;
+  return scratch;
+}
+
+}  // namespace
+
+cursor_writer::cursor_writer() {
+  std::string& json_text = cursor_scratch();
+  json_text.clear();
   json_text += '[';
-  for (const auto& e : entries) {
-    if (json_text.size() > 1) json_text += ',';
-    json_text += '[';
-    append_json_string(json_text, e.channel);
-    json_text += ',';
-    append_json_string(json_text, e.pos.epoch);
-    json_text += ',';
-    append_json_uint(json_text, e.pos.offset);
-    json_text += ']';
-  }
+}
+
+void cursor_writer::add(std::string_view channel, const core::position& pos) {
+  std::string& json_text = cursor_scratch();
+  if (json_text.size() > 1) json_text += ',';
+  json_text += '[';
+  append_json_string(json_text, channel);
+  json_text += ',';
+  append_json_string(json_text, pos.epoch);
+  json_text += ',';
+  append_json_uint(json_text, pos.offset);
   json_text += ']';
-  return base64url_encode(json_text);
+}
+
+void cursor_writer::append_to(std::string& out) {
+  std::string& json_text = cursor_scratch();
+  json_text += ']';
+  append_base64url(out, json_text);
+}
+
+std::string encode_cursor(std::span<const cursor_entry> entries) {
+  cursor_writer w;
+  for (const auto& e : entries)
+    w.add(e.channel, e.pos);
+  std::string out;
+  w.append_to(out);
+  return out;
 }
 
 cursor_decode_result decode_cursor(std::string_view text) {

@@ -40,6 +40,16 @@ struct cursor_decode_result {
 // Does not check limits: the caller bounds the number of channels of a subscription.
 std::string encode_cursor(std::span<const cursor_entry> entries);
 
+// Builds a cursor entry by entry without copying them (the per-delivery SSE `id:` path): the
+// JSON goes to a per-thread scratch buffer, the cursor text is appended to the caller's string.
+// One writer at a time per thread; add() then append_to() once.
+class cursor_writer {
+ public:
+  cursor_writer();
+  void add(std::string_view channel, const core::position& pos);
+  void append_to(std::string& out);
+};
+
 // Decodes a cursor. Refuses: text over max_cursor_size, malformed base64url, text that is not
 // JSON or not an array of [string, string, uint64] triples, invalid channel names, epochs over
 // max_epoch_size bytes, a channel listed twice, more than max_cursor_entries entries. Any

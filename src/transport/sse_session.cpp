@@ -102,8 +102,10 @@ void sse_session::on_event(const broker::message_ptr& msg) {
 
 void sse_session::send(const broker::message_ptr& msg) {
   if (msg->moves_position()) {
-    auto positions = subs_->positions();
-    push(chunk{nullptr, wire_part::own, protocol::sse_id_line(protocol::encode_cursor(positions))});
+    std::string id = "id: ";  // cursors are base64url: no character needs filtering
+    subs_->append_cursor(id);
+    id += '\n';
+    push(chunk{nullptr, wire_part::own, std::move(id)});
   }
   push(chunk{msg, wire_part::sse_event, {}});
   ctx_.metrics->deliveries[sse].inc();

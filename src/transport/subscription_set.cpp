@@ -96,6 +96,13 @@ bool subscription_set::accept(const broker::message& msg) {
   return true;
 }
 
+void subscription_set::append_cursor(std::string& out) const {
+  protocol::cursor_writer w;
+  for (const entry& e : entries_)
+    if (e.active) w.add(e.channel, e.pos);
+  w.append_to(out);
+}
+
 std::vector<protocol::cursor_entry> subscription_set::positions() const {
   std::vector<protocol::cursor_entry> out;
   out.reserve(entries_.size());

@@ -52,6 +52,9 @@ class subscription_set {
   // Records that `msg` is delivered; false when it is a duplicate or not subscribed.
   bool accept(const broker::message& msg);
 
+  // Appends the cursor of every active subscription to `out` (no copies of the positions).
+  void append_cursor(std::string& out) const;
+
   // Positions of every active subscription, in subscription order.
   std::vector<protocol::cursor_entry> positions() const;
   // Position of one channel, if active.
