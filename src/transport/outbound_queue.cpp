@@ -23,8 +23,7 @@ std::string_view chunk::bytes() const {
 
 bool outbound_queue::coalesce(chunk& c) {
   if (!c.ephemeral() || c.msg->key.empty()) return false;
-  for (std::size_t i = in_flight_; i < chunks_.size(); ++i) {
-    chunk& old = chunks_[i];
+  for (chunk& old : waiting_) {
     if (old.ephemeral() && old.part == c.part && old.msg->key == c.msg->key &&
         old.msg->channel == c.msg->channel) {
       std::size_t after = bytes_ - old.bytes().size() + c.bytes().size();
@@ -39,10 +38,10 @@ bool outbound_queue::coalesce(chunk& c) {
 
 std::size_t outbound_queue::evict_ephemeral(std::size_t need) {
   std::size_t evicted = 0;
-  for (std::size_t i = in_flight_; i < chunks_.size() && bytes_ + need > limit_;) {
-    if (chunks_[i].ephemeral()) {
-      bytes_ -= chunks_[i].bytes().size();
-      chunks_.erase(chunks_.begin() + static_cast<std::ptrdiff_t>(i));
+  for (std::size_t i = 0; i < waiting_.size() && bytes_ + need > limit_;) {
+    if (waiting_[i].ephemeral()) {
+      bytes_ -= waiting_[i].bytes().size();
+      waiting_.erase(waiting_.begin() + static_cast<std::ptrdiff_t>(i));
       ++evicted;
     } else {
       ++i;
@@ -56,7 +55,7 @@ push_result outbound_queue::push(chunk c, std::size_t& dropped_out) {
   std::size_t n = c.bytes().size();
   // A single chunk larger than the whole limit still goes out when nothing else is queued:
   // the limit bounds a backlog, not the size of one message (that is max_message_size's job).
-  if (bytes_ + n > limit_ && !chunks_.empty()) {
+  if (bytes_ + n > limit_ && !empty()) {
     if (c.ephemeral()) {
       ++dropped_out;
       return push_result::dropped;
@@ -65,42 +64,49 @@ push_result outbound_queue::push(chunk c, std::size_t& dropped_out) {
     if (bytes_ + n > limit_) return push_result::overflow;
   }
   bytes_ += n;
-  chunks_.push_back(std::move(c));
+  waiting_.push_back(std::move(c));
   return push_result::queued;
 }
 
 void outbound_queue::push_unbounded(chunk c) {
   bytes_ += c.bytes().size();
-  chunks_.push_back(std::move(c));
+  waiting_.push_back(std::move(c));
 }
 
 bool outbound_queue::start_write(std::vector<std::string_view>& out, std::size_t max_chunks,
                                  std::size_t max_bytes) {
   out.clear();
-  if (in_flight_ > 0 || chunks_.empty()) return false;
-  std::size_t total = 0;
-  for (const chunk& c : chunks_) {
-    if (in_flight_ == max_chunks || (in_flight_ > 0 && total >= max_bytes)) break;
-    std::string_view b = c.bytes();
-    out.push_back(b);
-    total += b.size();
-    ++in_flight_;
+  if (writing() || waiting_.empty()) return false;
+  std::size_t total = 0, k = 0;
+  for (; k < waiting_.size(); ++k) {
+    if (k == max_chunks || (k > 0 && total >= max_bytes)) break;
+    total += waiting_[k].bytes().size();
   }
+  if (k == waiting_.size()) {
+    std::swap(writing_, waiting_);  // the common case: everything waiting goes out
+  } else {
+    auto end = waiting_.begin() + static_cast<std::ptrdiff_t>(k);
+    writing_.assign(std::make_move_iterator(waiting_.begin()), std::make_move_iterator(end));
+    waiting_.erase(waiting_.begin(), end);
+  }
+  for (const chunk& c : writing_)
+    out.push_back(c.bytes());
   return true;
 }
 
 void outbound_queue::clear_pending() {
-  while (chunks_.size() > in_flight_) {
-    bytes_ -= chunks_.back().bytes().size();
-    chunks_.pop_back();
-  }
+  for (const chunk& c : waiting_)
+    bytes_ -= c.bytes().size();
+  waiting_.clear();
 }
 
 void outbound_queue::finish_write() {
-  for (; in_flight_ > 0; --in_flight_) {
-    bytes_ -= chunks_.front().bytes().size();
-    chunks_.pop_front();
-  }
+  for (const chunk& c : writing_)
+    bytes_ -= c.bytes().size();
+  writing_.clear();
+  // A burst's storage is given back once the queue drains: idle connections hold none.
+  if (waiting_.empty() && writing_.capacity() > 16) writing_.shrink_to_fit();
+  if (waiting_.empty() && waiting_.capacity() > 16) waiting_.shrink_to_fit();
 }
 
 }  // namespace triplex::transport

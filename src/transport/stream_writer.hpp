@@ -30,12 +30,18 @@ class stream_writer {
                              [this, done = std::forward<Done>(done)](boost::system::error_code ec,
                                                                      std::size_t n) mutable {
                                queue_.finish_write();
+                               if (queue_.empty()) release_idle_storage();
                                done(ec, n);
                              });
     return true;
   }
 
  private:
+  void release_idle_storage() {
+    if (views_.capacity() > 16) std::vector<std::string_view>().swap(views_);
+    if (buffers_.capacity() > 16) std::vector<boost::asio::const_buffer>().swap(buffers_);
+  }
+
   // A non-owning buffer sequence: the write op copies this, not the vector.
   struct span {
     const boost::asio::const_buffer* first;

@@ -67,3 +67,44 @@ TEST(HistoryRing, ReadLastReturnsNewestOldestFirst) {
 }
 
 }  // namespace
+
+namespace {
+
+// Wrap-around and growth after a trim keep offsets consecutive and oldest first.
+TEST(HistoryRing, WrapsAroundAndRegrowsAfterTrim) {
+  ring r(4, std::chrono::seconds(10));
+  auto t = ring::clock::now();
+  for (int i = 1; i <= 10; ++i)
+    r.append(i, i, t + std::chrono::seconds(i));
+  EXPECT_EQ(after(r, 0), (std::vector<int>{7, 8, 9, 10}));
+  r.trim(t + std::chrono::seconds(18));  // drops 7
+  EXPECT_EQ(r.first_offset(), 8u);
+  r.append(11, 11, t + std::chrono::seconds(18));
+  r.append(12, 12, t + std::chrono::seconds(18));
+  EXPECT_EQ(after(r, 0), (std::vector<int>{9, 10, 11, 12}));
+  EXPECT_EQ(after(r, 10), (std::vector<int>{11, 12}));
+  std::vector<int> last;
+  r.read_last(3, last);
+  EXPECT_EQ(last, (std::vector<int>{10, 11, 12}));
+  r.trim(t + std::chrono::seconds(100));
+  EXPECT_TRUE(r.empty());
+  r.append(13, 13, t + std::chrono::seconds(100));
+  EXPECT_EQ(after(r, 0), std::vector<int>{13});
+}
+
+// Growth while the oldest entry is not at the front of the storage (after a trim).
+TEST(HistoryRing, GrowsWhenTheOldestIsNotFirst) {
+  ring r(5, std::chrono::seconds(10));
+  auto t = ring::clock::now();
+  for (int i = 1; i <= 3; ++i)
+    r.append(i, i, t + std::chrono::seconds(i));
+  r.trim(t + std::chrono::seconds(12));  // drops 1: head moves
+  r.append(4, 4, t + std::chrono::seconds(12));
+  r.append(5, 5, t + std::chrono::seconds(12));
+  r.append(6, 6, t + std::chrono::seconds(12));
+  EXPECT_EQ(after(r, 0), (std::vector<int>{2, 3, 4, 5, 6}));
+  r.append(7, 7, t + std::chrono::seconds(12));
+  EXPECT_EQ(after(r, 0), (std::vector<int>{3, 4, 5, 6, 7}));
+}
+
+}  // namespace
