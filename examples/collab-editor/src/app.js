@@ -206,6 +206,10 @@ function renderViewers() {
     const li = document.createElement('li');
     li.textContent = name === state.user ? `${name} (you)` : name;
     li.dataset.user = name;
+    if (name !== state.user) {
+      li.title = `mention @${name}`;
+      li.addEventListener('click', () => { $('mention-to').value = `@${name}`; $('mention-text').focus(); });
+    }
     return li;
   }));
 }
