@@ -30,6 +30,7 @@ rate_a=50
 closed_b=8 window_b=64
 closed_c=16 window_c=4096
 lg_threads=1
+budget=0
 out=""
 api_key="bench-$$-$RANDOM"
 
@@ -47,6 +48,7 @@ usage: bench/compare.sh [options]
   --triplex PATH    the triplex binary to measure (default DIR/triplex), e.g. one built from
                     a clean \`git archive\` of the commit under test
   --out DIR         keep results here (default: a new temporary directory)
+  --budget S        start no new run after S seconds (0 = no limit); the table shows what ran
   --quick           reps 1, 2 s, 200 connections: a smoke run
 EOF
 }
@@ -66,6 +68,7 @@ while [ $# -gt 0 ]; do
     --build) build="$2"; shift 2 ;;
     --triplex) triplex_bin="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
+    --budget) budget="$2"; shift 2 ;;
     --quick) reps=1 duration=2 hold=1 subs_a=200 subs_b=200 subs_c=200 conns_d=200; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "compare.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -227,6 +230,10 @@ source_ips="127.0.0.2,127.0.0.3,127.0.0.4,127.0.0.5,127.0.0.6,127.0.0.7,127.0.0.
 run_one() {
   local server="$1" threads="$2" scenario="$3" rep="$4" transport="$5"
   shift 5
+  if [ "$budget" -gt 0 ] && [ $(( $(date +%s) - start_time )) -ge "$budget" ]; then
+    log "budget of $budget s spent: skipping $server $scenario $transport t$threads rep $rep"
+    return
+  fi
   if [ "$server" = triplex ]; then start_triplex "$threads"; else start_nchan "$threads"; fi
   local preset_args=(--preset "$server")
   [ "$server" = triplex ] && preset_args+=(--api-key "$api_key")
@@ -253,20 +260,17 @@ print("  %-34s deliv/s=%-9.0f pub/s=%-8.0f p50=%-7.0fus p99=%-7.0fus srv=%-6.0fn
   100 * r["loadgen_util"]))' >&2
 }
 
-# Runs a scenario's repetitions, alternating which server goes first.
+# Runs one repetition of a scenario on both servers; odd repetitions start with Triplex.
 run_pair() {
-  local threads="$1" scenario="$2" transport="$3"
-  shift 3
-  local rep
-  for rep in $(seq "$reps"); do
-    if [ $((rep % 2)) = 1 ]; then
-      run_one triplex "$threads" "$scenario" "$rep" "$transport" "$@"
-      run_one nchan "$threads" "$scenario" "$rep" "$transport" "$@"
-    else
-      run_one nchan "$threads" "$scenario" "$rep" "$transport" "$@"
-      run_one triplex "$threads" "$scenario" "$rep" "$transport" "$@"
-    fi
-  done
+  local rep="$1" threads="$2" scenario="$3" transport="$4"
+  shift 4
+  if [ $((rep % 2)) = 1 ]; then
+    run_one triplex "$threads" "$scenario" "$rep" "$transport" "$@"
+    run_one nchan "$threads" "$scenario" "$rep" "$transport" "$@"
+  else
+    run_one nchan "$threads" "$scenario" "$rep" "$transport" "$@"
+    run_one triplex "$threads" "$scenario" "$rep" "$transport" "$@"
+  fi
 }
 
 "$build/triplex_loadgen" --self-test >/dev/null || { log "loadgen self-test failed"; exit 1; }
@@ -275,24 +279,29 @@ log "results in $out; machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpu
 log "triplex: $triplex_bin; nginx: $(nginx -v 2>&1 | cut -d/ -f2); nchan: $(dpkg-query -W -f='${Version}' libnginx-mod-nchan)"
 log "machine floor: a writer that only calls send() on $subs_b loopback connections"
 "$build/triplex_loadgen" --floor "$subs_b" >"$out/floor.jsonl"
-for threads in $threads_list; do
-  for scenario in $scenarios; do
-    case "$scenario" in
-      a) for t in ws sse lp; do
-           run_pair "$threads" a "$t" --subs "$subs_a" --rate "$rate_a" --duration "$duration"
-         done ;;
-      b) for t in ws sse lp; do
-           run_pair "$threads" b "$t" --subs "$subs_b" --closed "$closed_b" \
-             --window "$window_b" --duration "$duration"
-         done ;;
-      c) run_pair "$threads" c ws --subs "$subs_c" --channels each --closed "$closed_c" \
-           --window "$window_c" --duration "$duration" --source-ips "$source_ips" ;;
-      d) for t in ws sse; do
-           run_pair "$threads" d "$t" --subs "$conns_d" --duration "$hold" --settle 1 \
-             --source-ips "$source_ips"
-         done ;;
-      *) log "unknown scenario $scenario"; exit 2 ;;
-    esac
+# Repetitions outermost: if --budget cuts the run short, every cell still has a median.
+for rep in $(seq "$reps"); do
+  for threads in $threads_list; do
+    for scenario in $scenarios; do
+      case "$scenario" in
+        a) for t in ws sse lp; do
+             run_pair "$rep" "$threads" a "$t" --subs "$subs_a" --rate "$rate_a" \
+               --duration "$duration"
+           done ;;
+        b) for t in ws sse lp; do
+             run_pair "$rep" "$threads" b "$t" --subs "$subs_b" --closed "$closed_b" \
+               --window "$window_b" --duration "$duration"
+           done ;;
+        c) run_pair "$rep" "$threads" c ws --subs "$subs_c" --channels each \
+             --closed "$closed_c" --window "$window_c" --duration "$duration" \
+             --source-ips "$source_ips" ;;
+        d) for t in ws sse; do
+             run_pair "$rep" "$threads" d "$t" --subs "$conns_d" --duration "$hold" --settle 1 \
+               --source-ips "$source_ips"
+           done ;;
+        *) log "unknown scenario $scenario"; exit 2 ;;
+      esac
+    done
   done
 done
 log "all runs done in $(( $(date +%s) - start_time )) s"
