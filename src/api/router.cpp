@@ -50,9 +50,7 @@ void handle_api(transport::worker_context& ctx, const protocol::http_request& re
   }
   if (req.method != "POST") {
     ctx.metrics->rejected[reason::method_not_allowed].inc();
-    auto res = error(core::status::bad_request, "use POST");
-    res.status = 405;
-    return respond(std::move(res));
+    return respond(error(core::status::method_not_allowed, "use POST"));
   }
   fn(ctx, req, std::move(respond));
 }

@@ -55,11 +55,13 @@ history_query parse_history_body(std::string_view body) {
     const json::object* so = s->if_object();
     const json::string* e = so && so->if_contains("epoch") ? so->at("epoch").if_string() : nullptr;
     const json::value* off = so ? so->if_contains("offset") : nullptr;
-    if (!e || !off || !off->is_number() || off->to_number<double>() < 0) {
+    boost::system::error_code num_ec;
+    std::uint64_t offset = off ? off->to_number<std::uint64_t>(num_ec) : 0;
+    if (!e || !off || num_ec) {  // not a number, negative, fractional or too large
       q.error = "since: expected {\"epoch\": string, \"offset\": integer}";
       return q;
     }
-    q.since = core::position{std::string(*e), off->to_number<std::uint64_t>()};
+    q.since = core::position{std::string(*e), offset};
   }
   if (const json::value* l = o->if_contains("limit"); l && l->is_number())
     q.limit = static_cast<std::size_t>(std::clamp(l->to_number<double>(), 0.0, 1000.0));

@@ -88,7 +88,8 @@ class broker {
   // Drops one subscriber of `from` registered by subscribe.
   virtual void unsubscribe(worker_id from, std::string channel) = 0;
 
-  // Reads history: with `since`, what followed it; without, the newest `limit` messages.
+  // Reads history: with `since`, what followed it; without, the newest `limit` messages. A
+  // channel never published to nor subscribed answers position {"", 0} and no messages.
   virtual void history(worker_id from, std::string channel, std::optional<core::position> since,
                        std::size_t limit, history_handler h) = 0;
 

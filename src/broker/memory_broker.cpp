@@ -218,9 +218,16 @@ void memory_broker::history(worker_id from, std::string channel,
                             history_handler h) {
   on_shard(channel, [this, from, channel = std::move(channel), since = std::move(since), limit,
                      h = std::move(h)](shard& sh) mutable {
-    channel_state& st = state_of(sh.channels, channel, shards_.size(), limits_, observer_);
-    trim(st, observer_);
     history_result res;
+    // A read never creates a channel (anyone may read; only publish and subscribe create):
+    // an unknown channel answers empty, with no epoch yet.
+    auto it = sh.channels.find(channel);
+    if (it == sh.channels.end()) {
+      on_worker(from, [h = std::move(h), res = std::move(res)]() mutable { h(std::move(res)); });
+      return;
+    }
+    channel_state& st = it->second;
+    trim(st, observer_);
     res.pos = core::position{st.epoch, st.offset};
     if (since && since->epoch == st.epoch)
       st.history.read_after(since->offset, limit, res.messages);

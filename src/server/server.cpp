@@ -20,7 +20,12 @@ namespace triplex::server {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
-constexpr std::chrono::seconds drain_deadline{5};
+// Drain: connections get drain_deadline to close the way their transport expects (longer than
+// the WebSocket and SSE close deadlines); those left are then aborted, and the workers stop once
+// every connection object is gone (at most abort_deadline later), so no session outlives the
+// worker state it refers to.
+constexpr std::chrono::seconds drain_deadline{6};
+constexpr std::chrono::seconds abort_deadline{2};
 // How often shards trim history and forget idle channels, and how idle a channel must be.
 constexpr std::chrono::seconds sweep_interval{10};
 constexpr std::chrono::hours channel_idle_limit{1};
@@ -59,6 +64,7 @@ struct server::impl {
   asio::signal_set signals;
   asio::steady_timer drain_timer;
   std::chrono::steady_clock::time_point drain_started;
+  bool aborted = false;
   std::size_t next_worker = 0;
 };
 
@@ -142,11 +148,20 @@ void server::impl::on_signal() {
 
 // Polls until every connection has closed or the deadline passed, then stops the workers.
 void server::impl::check_drained() {
-  if (open_connections() == 0 ||
-      std::chrono::steady_clock::now() - drain_started > drain_deadline) {
+  auto waited = std::chrono::steady_clock::now() - drain_started;
+  if (open_connections() == 0 || waited > drain_deadline + abort_deadline) {
     for (auto& io : ios)
       io->stop();
     return;
+  }
+  if (waited > drain_deadline && !aborted) {
+    aborted = true;
+    for (auto& w : workers)
+      asio::post(w->io, [ctx = w.get()] {
+        std::vector<transport::connection*> live(ctx->connections.begin(), ctx->connections.end());
+        for (auto* c : live)
+          if (ctx->connections.count(c)) c->abort();
+      });
   }
   drain_timer.expires_after(std::chrono::milliseconds(20));
   drain_timer.async_wait([this](error_code ec) {

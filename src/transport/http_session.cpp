@@ -50,15 +50,23 @@ class http_session : public std::enable_shared_from_this<http_session>, public c
   std::string_view user() const override { return {}; }
   void disconnect() override {}
 
+  // A request being answered (an API publish waiting for the broker) finishes first: its
+  // answer goes out with Connection: close.
   void drain() override {
     draining_ = true;
     if (poll_) {
       poll_->drain();  // answers at once; the response closes the connection
-    } else if (!writing_) {
-      error_code ignored;
-      stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
-      stream_.socket().close(ignored);
+    } else if (!writing_ && !busy_) {
+      abort();
     }
+  }
+
+  void abort() override {
+    if (poll_) poll_->abandon();
+    poll_.reset();
+    error_code ignored;
+    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
   }
 
  private:
@@ -83,6 +91,7 @@ class http_session : public std::enable_shared_from_this<http_session>, public c
   std::string cors_origin_;  // Origin of the current request to a client endpoint, if any
   bool first_request_ = true;
   bool writing_ = false;
+  bool busy_ = false;  // a request is being answered
   bool draining_ = false;
 };
 
@@ -99,6 +108,7 @@ void http_session::on_read(error_code ec) {
   if (ec) return on_read_error(ec);
   first_request_ = false;
   stream_.expires_never();
+  busy_ = true;  // until respond()
   route(parser_->release());
 }
 
@@ -125,8 +135,7 @@ protocol::http_response check_ws_upgrade(const http::request<http::string_body>&
     return protocol::http_error(core::status::bad_request, "expected a WebSocket upgrade");
   if (req[http::field::sec_websocket_version] != "13") {
     protocol::http_response res =
-        protocol::http_error(core::status::bad_request, "unsupported WebSocket version");
-    res.status = 426;
+        protocol::http_error(core::status::upgrade_required, "unsupported WebSocket version");
     res.headers.emplace_back("Sec-WebSocket-Version", "13");
     return res;
   }
@@ -217,6 +226,8 @@ void http_session::route(http::request<http::string_body>&& req) {
   }
   bool keep_alive = req.keep_alive() && !draining_;
   const std::string path = target->path;
+  if (ctx_.state->draining && (path == "/ws" || path == "/sse" || path == "/poll"))
+    return respond(protocol::http_error(core::status::unavailable, "shutting down"), false);
   cors_origin_.clear();
   if (is_client_endpoint(path)) {
     std::string_view origin = req[http::field::origin];
@@ -285,6 +296,8 @@ void http_session::watch_poll_peer() {
 }
 
 void http_session::respond(protocol::http_response res, bool keep_alive) {
+  busy_ = false;
+  keep_alive = keep_alive && !draining_ && !ctx_.state->draining;
   response_ = std::make_shared<http::response<http::string_body>>(
       static_cast<http::status>(res.status), 11);
   auto& r = *response_;

@@ -18,6 +18,7 @@ namespace {
 using error_code = boost::system::error_code;
 using tcp = boost::asio::ip::tcp;
 constexpr auto sse = metrics::transport::sse;
+constexpr std::chrono::seconds close_deadline{3};
 
 std::string sse_headers(const std::string& cors_origin) {
   std::string h =
@@ -55,6 +56,7 @@ class sse_session : public std::enable_shared_from_this<sse_session>,
   void drain() override { end_stream(true); }
   std::string_view user() const override { return user_; }
   void disconnect() override { end_stream(true); }
+  void abort() override { end_stream(false); }
 
  private:
   void send(const broker::message_ptr& msg);
@@ -73,10 +75,13 @@ class sse_session : public std::enable_shared_from_this<sse_session>,
   std::optional<std::chrono::system_clock::time_point> expires_;  // the token's end
   std::string user_;
   bool ending_ = false;
+  bool overflowed_ = false;
 };
 
 void sse_session::start(stream_request req) {
   subs_ = std::make_unique<subscription_set>(ctx_, weak_from_this(), this);
+  error_code ignored;
+  socket_.non_blocking(true, ignored);  // watch_peer reads only what is there
   subs_->set_member(
       core::presence_member{new_client_id(), req.who.user(), req.who.claims.info_json});
   expires_ = req.who.expires;
@@ -113,12 +118,16 @@ void sse_session::send(const broker::message_ptr& msg) {
 }
 
 void sse_session::push(chunk c) {
+  if (overflowed_) return;
   std::size_t dropped = 0;
   auto r = writer_.queue().push(std::move(c), dropped);
   if (dropped) ctx_.metrics->ephemeral_dropped.inc(dropped);
   if (r == push_result::overflow) {
     ctx_.metrics->slow_consumer_closes[sse].inc();
-    // Deferred: never end a stream inside a hub delivery (STYLE habit 5).
+    // Nothing after the lost event (not even its id line) may go out, or Last-Event-ID would
+    // skip it: stop queueing now. Ending is deferred: never inside a hub delivery (habit 5).
+    overflowed_ = true;
+    writer_.queue().clear_pending();
     boost::asio::post(ctx_.io, [self = shared_from_this()] { self->end_stream(false); });
   }
 }
@@ -164,6 +173,7 @@ void sse_session::watch_peer() {
     auto& buf = self->ctx_.scratch;
     error_code rec;
     std::size_t n = self->socket_.read_some(boost::asio::buffer(buf), rec);
+    if (rec == boost::asio::error::would_block) return self->watch_peer();  // spurious wakeup
     if (rec || n == 0) {
       return self->end_stream(false);
     }
@@ -179,6 +189,13 @@ void sse_session::end_stream(bool flush) {
   subs_->unsubscribe_all();
   heartbeat_.cancel();
   if (flush && !writer_.queue().writing()) socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  if (!flush) return;
+  // A reader that never takes the rest, or never closes after our end, is cut off.
+  heartbeat_.expires_after(close_deadline);
+  heartbeat_.async_wait([self = shared_from_this()](error_code ec) {
+    error_code ignored;
+    if (!ec) self->socket_.close(ignored);
+  });
 }
 
 }  // namespace

@@ -32,7 +32,7 @@ bool subscription_set::subscribe(const std::string& channel, std::optional<core:
                                  subscribe_done done) {
   if (find(channel)) return false;
   std::uint64_t gen = next_generation_++;
-  entries_.push_back(entry{channel, {}, gen, false});
+  entries_.push_back(entry{channel, {}, gen, since, false});
   ctx_.metrics->subscriptions.add(1);
   // `ctx` is captured apart from `this`: when the owner is gone, so is this set, but the worker
   // context lives as long as the worker.
@@ -98,8 +98,12 @@ bool subscription_set::accept(const broker::message& msg) {
 
 void subscription_set::append_cursor(std::string& out) const {
   protocol::cursor_writer w;
-  for (const entry& e : entries_)
-    if (e.active) w.add(e.channel, e.pos);
+  for (const entry& e : entries_) {
+    if (e.active)
+      w.add(e.channel, e.pos);
+    else if (e.since)
+      w.add(e.channel, *e.since);
+  }
   w.append_to(out);
 }
 

@@ -52,7 +52,9 @@ class subscription_set {
   // Records that `msg` is delivered; false when it is a duplicate or not subscribed.
   bool accept(const broker::message& msg);
 
-  // Appends the cursor of every active subscription to `out` (no copies of the positions).
+  // Appends the cursor of the subscriptions to `out` (no copies of the positions): active ones
+  // at their position, pending ones at the position they resume from (so a reconnect in that
+  // window skips nothing); pending ones that start now are left out.
   void append_cursor(std::string& out) const;
 
   // Positions of every active subscription, in subscription order.
@@ -65,6 +67,7 @@ class subscription_set {
     std::string channel;
     core::position pos;
     std::uint64_t generation = 0;
+    std::optional<core::position> since;  // where a pending subscription resumes from
     bool active = false;
     bool member = false;    // joined the channel's presence
     bool announce = false;  // joins and leaves are announced

@@ -36,6 +36,9 @@ class connection {
   virtual std::string_view user() const = 0;
   // Ends the connection on a backend's request (/api/disconnect): WS close 1008, SSE end.
   virtual void disconnect() = 0;
+  // Closes the socket now (the drain deadline passed): pending operations end, and with them
+  // the connection.
+  virtual void abort() = 0;
 
  protected:
   ~connection() = default;

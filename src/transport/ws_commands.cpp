@@ -95,6 +95,7 @@ void ws_connection::do_publish(protocol::command& cmd) {
   auto id = cmd.id;
   ctx_.broker->publish(
       ctx_.id, std::move(req), [self = shared_from_this(), id](broker::publish_result res) {
+        if (res.status != core::status::ok) return self->reply_error(id, res.status, res.error);
         if (!id) return;
         std::string result = res.pos.offset ? protocol::position_json(res.pos) : "{}";
         self->send_frame(ws::encode_frame(ws::opcode::text, protocol::reply_result(*id, result)));

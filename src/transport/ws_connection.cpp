@@ -11,7 +11,7 @@ namespace triplex::transport {
 namespace ws = protocol::ws;
 using tcp = boost::asio::ip::tcp;
 constexpr auto ws_transport = metrics::transport::ws;
-constexpr std::chrono::seconds close_deadline{5};
+constexpr std::chrono::seconds close_deadline{3};
 
 ws_connection::ws_connection(worker_context& ctx, tcp::socket socket, ws_mode mode, identity who,
                              bool deflate)
@@ -148,7 +148,7 @@ void ws_connection::set_identity(identity who) {
 }
 
 void ws_connection::send_frame(std::string frame) {
-  if (closing_ || closed_) return;
+  if (closing_ || closed_ || overflowed_) return;
   std::size_t dropped = 0;
   if (writer_.queue().push(chunk{nullptr, wire_part::own, std::move(frame)}, dropped) ==
       push_result::overflow) {
@@ -160,14 +160,17 @@ void ws_connection::send_frame(std::string frame) {
 }
 
 void ws_connection::send_shared(const broker::message_ptr& msg) {
-  if (closing_ || closed_) return;
+  if (closing_ || closed_ || overflowed_) return;
   std::size_t dropped = 0;
   const auto part = deflate_ ? wire_part::ws_frame_deflated : wire_part::ws_frame;
   auto r = writer_.queue().push(chunk{msg, part, {}}, dropped);
   if (dropped) ctx_.metrics->ephemeral_dropped.inc(dropped);
   if (r == push_result::overflow) {
     ctx_.metrics->slow_consumer_closes[ws_transport].inc();
-    // Deferred: this runs inside a hub delivery (STYLE habit 5).
+    // Nothing after the lost message may reach the client, or it would resume past it: stop
+    // queueing now; the close itself is deferred, as this runs inside a hub delivery.
+    overflowed_ = true;
+    writer_.queue().clear_pending();
     boost::asio::post(ctx_.io, [self = shared_from_this()] {
       self->close_with(core::close_code::slow_consumer, "slow consumer");
     });
@@ -258,7 +261,12 @@ void ws_connection::on_ping(std::string_view payload) {
 void ws_connection::on_pong(std::string_view) {}
 
 void ws_connection::on_close(std::uint16_t code, std::string_view) {
-  if (closing_) return hard_close();  // the client answered our close
+  if (closing_) {
+    // The client answered (or crossed) our close. If our close frame still waits behind a
+    // write, the write completion half-closes after it; the close deadline bounds the rest.
+    if (writer_.queue().empty()) hard_close();
+    return;
+  }
   // Echo the client's code (RFC 6455 5.5.1); an empty close is answered with 1000.
   close_with_code(code == 1005 ? 1000 : code, {});
 }

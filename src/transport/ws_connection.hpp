@@ -42,6 +42,7 @@ class ws_connection : public std::enable_shared_from_this<ws_connection>,
   void drain() override { close_with(core::close_code::going_away, "server shutdown"); }
   std::string_view user() const override { return who_.user(); }
   void disconnect() override { close_with(core::close_code::policy, "disconnected"); }
+  void abort() override { hard_close(); }
 
  private:
   using error_code = boost::system::error_code;
@@ -97,8 +98,9 @@ class ws_connection : public std::enable_shared_from_this<ws_connection>,
   bool deflate_;  // permessage-deflate negotiated
   bool read_since_ping_ = true;
   bool ping_outstanding_ = false;
-  bool closing_ = false;  // a close frame is queued: nothing else is sent
-  bool closed_ = false;   // the socket is closed
+  bool overflowed_ = false;  // a durable message did not fit: nothing more is queued
+  bool closing_ = false;     // a close frame is queued: nothing else is sent
+  bool closed_ = false;      // the socket is closed
 };
 
 }  // namespace triplex::transport

@@ -1,0 +1,68 @@
+// Regressions found in review: input that once killed or wedged the server, wrong error codes,
+// reads that created channel state, and a drain held up by a client that never reads.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RawConn, T, startServer, uniq } from './lib/server.mjs';
+
+test('a fractional or huge since offset in /api/history is a 400, not a crash', T(), async () => {
+  const server = await startServer({});
+  try {
+    for (const offset of [1.5, 1e20, -1, '3']) {
+      const r = await server.api('history', { channel: 'a', since: { epoch: 'x', offset } });
+      assert.equal(r.status, 400, `offset ${offset}`);
+    }
+    assert.equal(await server.healthz(), 200);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('error bodies carry the status they are sent with (405, 426)', T(), async () => {
+  const server = await startServer({});
+  try {
+    const r = await server.http('/api/info', { method: 'GET', headers: { 'X-API-Key': 'test-key' } });
+    assert.equal(r.status, 405);
+    assert.equal(r.json.error.code, 405);
+    const c = await RawConn.connect(server);
+    await c.write(`GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n`);
+    const head = await c.response();
+    assert.equal(head.status, 426);
+    assert.match(head.body.toString(), /"code":426/);
+    c.destroy();
+  } finally {
+    await server.stop();
+  }
+});
+
+test('reading history of unknown channels creates no channel state', T(), async () => {
+  const server = await startServer({});
+  try {
+    const before = await server.metric('triplex_channels');
+    for (let i = 0; i < 5; i++) {
+      const r = await server.http(`/history?channel=${uniq('ghost')}`);
+      assert.equal(r.status, 200);
+      assert.deepEqual(r.json.messages, []);
+    }
+    assert.equal(await server.metric('triplex_channels'), before);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('SIGTERM exits 0 even with an SSE reader that never reads nor closes', T(30000), async () => {
+  const server = await startServer({ config: { sse: { heartbeat: '50ms' } } });
+  const c = await RawConn.connect(server);
+  c.sock.pause(); // never reads: its window fills with heartbeats
+  await c.write(`GET /sse?channel=${uniq('stuck')} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  const w = await RawConn.connect(server);
+  await w.write(`GET /sse?channel=${uniq('stuck')} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  await w.response(); // this one reads, but never closes after the stream ends
+  const started = Date.now();
+  const res = await server.stop({ timeoutMs: 20000 });
+  assert.equal(res.code, 0);
+  assert.ok(Date.now() - started < 15000, 'drain is bounded');
+  c.destroy();
+  w.destroy();
+});
