@@ -23,7 +23,8 @@ std::string_view chunk::bytes() const {
 
 bool outbound_queue::coalesce(chunk& c) {
   if (!c.ephemeral() || c.msg->key.empty()) return false;
-  for (chunk& old : waiting_) {
+  for (std::size_t i = head_; i < waiting_.size(); ++i) {
+    chunk& old = waiting_[i];
     if (old.ephemeral() && old.part == c.part && old.msg->key == c.msg->key &&
         old.msg->channel == c.msg->channel) {
       std::size_t after = bytes_ - old.bytes().size() + c.bytes().size();
@@ -38,7 +39,7 @@ bool outbound_queue::coalesce(chunk& c) {
 
 std::size_t outbound_queue::evict_ephemeral(std::size_t need) {
   std::size_t evicted = 0;
-  for (std::size_t i = 0; i < waiting_.size() && bytes_ + need > limit_;) {
+  for (std::size_t i = head_; i < waiting_.size() && bytes_ + need > limit_;) {
     if (waiting_[i].ephemeral()) {
       bytes_ -= waiting_[i].bytes().size();
       waiting_.erase(waiting_.begin() + static_cast<std::ptrdiff_t>(i));
@@ -76,18 +77,27 @@ void outbound_queue::push_unbounded(chunk c) {
 bool outbound_queue::start_write(std::vector<std::string_view>& out, std::size_t max_chunks,
                                  std::size_t max_bytes) {
   out.clear();
-  if (writing() || waiting_.empty()) return false;
-  std::size_t total = 0, k = 0;
-  for (; k < waiting_.size(); ++k) {
-    if (k == max_chunks || (k > 0 && total >= max_bytes)) break;
-    total += waiting_[k].bytes().size();
+  if (writing() || head_ == waiting_.size()) return false;
+  std::size_t total = 0, end = head_;
+  for (; end < waiting_.size(); ++end) {
+    if (end - head_ == max_chunks || (end > head_ && total >= max_bytes)) break;
+    total += waiting_[end].bytes().size();
   }
-  if (k == waiting_.size()) {
+  if (head_ == 0 && end == waiting_.size()) {
     std::swap(writing_, waiting_);  // the common case: everything waiting goes out
   } else {
-    auto end = waiting_.begin() + static_cast<std::ptrdiff_t>(k);
-    writing_.assign(std::make_move_iterator(waiting_.begin()), std::make_move_iterator(end));
-    waiting_.erase(waiting_.begin(), end);
+    // A backlog: take the front without shifting the rest (compacted once half is used up).
+    auto first = waiting_.begin() + static_cast<std::ptrdiff_t>(head_);
+    auto last = waiting_.begin() + static_cast<std::ptrdiff_t>(end);
+    writing_.assign(std::make_move_iterator(first), std::make_move_iterator(last));
+    head_ = end;
+    if (head_ == waiting_.size()) {
+      waiting_.clear();
+      head_ = 0;
+    } else if (head_ * 2 >= waiting_.size()) {
+      waiting_.erase(waiting_.begin(), last);
+      head_ = 0;
+    }
   }
   for (const chunk& c : writing_)
     out.push_back(c.bytes());
@@ -95,9 +105,10 @@ bool outbound_queue::start_write(std::vector<std::string_view>& out, std::size_t
 }
 
 void outbound_queue::clear_pending() {
-  for (const chunk& c : waiting_)
-    bytes_ -= c.bytes().size();
+  for (std::size_t i = head_; i < waiting_.size(); ++i)
+    bytes_ -= waiting_[i].bytes().size();
   waiting_.clear();
+  head_ = 0;
 }
 
 void outbound_queue::finish_write() {
@@ -105,8 +116,12 @@ void outbound_queue::finish_write() {
     bytes_ -= c.bytes().size();
   writing_.clear();
   // A burst's storage is given back once the queue drains: idle connections hold none.
-  if (waiting_.empty() && writing_.capacity() > 16) writing_.shrink_to_fit();
-  if (waiting_.empty() && waiting_.capacity() > 16) waiting_.shrink_to_fit();
+  if (head_ == waiting_.size() && writing_.capacity() > 16) writing_.shrink_to_fit();
+  if (head_ == waiting_.size() && waiting_.capacity() > 16) {
+    waiting_.clear();
+    head_ = 0;
+    waiting_.shrink_to_fit();
+  }
 }
 
 }  // namespace triplex::transport

@@ -55,7 +55,7 @@ class outbound_queue {
   void finish_write();
 
   bool writing() const { return !writing_.empty(); }
-  bool empty() const { return writing_.empty() && waiting_.empty(); }
+  bool empty() const { return writing_.empty() && head_ == waiting_.size(); }
   std::size_t queued_bytes() const { return bytes_; }
 
  private:
@@ -67,7 +67,8 @@ class outbound_queue {
   // Chunks of the write in flight: never touched until it completes, so the views it writes
   // from stay valid (a chunk's own bytes may live inside the chunk).
   std::vector<chunk> writing_;
-  std::vector<chunk> waiting_;  // queued after it, in order
+  std::vector<chunk> waiting_;  // queued after it, in order, from head_ on
+  std::size_t head_ = 0;        // waiting_[0, head_) went to earlier writes (moved-from)
   // Vectors allocate nothing while empty (std::deque does), which matters for thousands of
   // idle connections; capacity left by a burst is released when the queue drains.
 };
