@@ -93,8 +93,10 @@ void ws_connection::do_publish(protocol::command& cmd) {
   ctx_.metrics->messages_published[kind].inc();
   broker::publish_request req{cmd.channel, std::move(cmd.data), cmd.ephemeral, std::move(cmd.key)};
   auto id = cmd.id;
+  op_started();
   ctx_.broker->publish(
       ctx_.id, std::move(req), [self = shared_from_this(), id](broker::publish_result res) {
+        self->op_finished();
         if (res.status != core::status::ok) return self->reply_error(id, res.status, res.error);
         if (!id) return;
         std::string result = res.pos.offset ? protocol::position_json(res.pos) : "{}";
@@ -103,30 +105,34 @@ void ws_connection::do_publish(protocol::command& cmd) {
 }
 
 void ws_connection::do_history(protocol::command& cmd) {
+  if (!cmd.id) return;  // a read nobody will see the answer of costs nothing
   if (!check_read(cmd)) return;
   std::size_t limit = cmd.limit ? static_cast<std::size_t>(*cmd.limit) : 100;
   auto id = cmd.id;
+  op_started();
   ctx_.broker->history(
       ctx_.id, cmd.channel, cmd.since, std::min<std::size_t>(limit, 1000),
       [self = shared_from_this(), id](broker::history_result res) {
-        if (!id) return;
+        self->op_finished();
         std::string result = protocol::history_json(res.pos, broker::envelopes_of(res.messages));
         self->send_frame(ws::encode_frame(ws::opcode::text, protocol::reply_result(*id, result)));
       });
 }
 
 void ws_connection::do_presence(const protocol::command& cmd) {
+  if (!cmd.id) return;  // a read nobody will see the answer of costs nothing
   if (!check_read(cmd)) return;
   if (!ctx_.cfg->rules_for(cmd.channel).presence) {
     ctx_.metrics->rejected[reason::forbidden].inc();
     return reply_error(cmd.id, core::status::forbidden, "presence is off in this namespace");
   }
   auto id = cmd.id;
+  op_started();
   ctx_.broker->presence(
       ctx_.id, cmd.channel, ctx_.cfg->max_presence_members,
       [self = shared_from_this(), id](broker::presence_result res) {
+        self->op_finished();
         if (res.truncated) self->ctx_.metrics->presence_truncated.inc();
-        if (!id) return;
         self->send_frame(ws::encode_frame(
             ws::opcode::text,
             protocol::reply_result(

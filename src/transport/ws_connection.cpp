@@ -12,6 +12,9 @@ namespace ws = protocol::ws;
 using tcp = boost::asio::ip::tcp;
 constexpr auto ws_transport = metrics::transport::ws;
 constexpr std::chrono::seconds close_deadline{3};
+// Broker operations (publish, history, presence) one connection may have waiting; past it the
+// connection stops reading until half have been answered.
+constexpr std::size_t max_pending_ops = 64;
 
 ws_connection::ws_connection(worker_context& ctx, tcp::socket socket, ws_mode mode, identity who,
                              bool deflate)
@@ -76,7 +79,19 @@ void ws_connection::on_readable() {
   read_since_ping_ = true;
   ping_outstanding_ = false;
   if (!reader_.done()) feed(buf.data(), n);  // after the close frame, bytes are discarded
+  if (pending_ops_ >= max_pending_ops) {
+    read_paused_ = true;  // backpressure: resumes when the broker has answered enough
+    return;
+  }
   do_read();
+}
+
+void ws_connection::op_finished() {
+  --pending_ops_;
+  if (read_paused_ && pending_ops_ <= max_pending_ops / 2) {
+    read_paused_ = false;
+    do_read();
+  }
 }
 
 void ws_connection::feed(const char* data, std::size_t n) {

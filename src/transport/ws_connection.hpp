@@ -53,6 +53,8 @@ class ws_connection : public std::enable_shared_from_this<ws_connection>,
   void feed(const char* data, std::size_t n);
   void do_write();
   void do_ping();
+  void op_started() { ++pending_ops_; }
+  void op_finished();
   void on_timer();
   // Adopts a (new) token's identity: presence info for later subscriptions, expiry timer.
   void set_identity(identity who);
@@ -98,6 +100,8 @@ class ws_connection : public std::enable_shared_from_this<ws_connection>,
   bool deflate_;  // permessage-deflate negotiated
   bool read_since_ping_ = true;
   bool ping_outstanding_ = false;
+  std::size_t pending_ops_ = 0;  // broker operations waiting for an answer
+  bool read_paused_ = false;
   bool overflowed_ = false;  // a durable message did not fit: nothing more is queued
   bool closing_ = false;     // a close frame is queued: nothing else is sent
   bool closed_ = false;      // the socket is closed

@@ -66,3 +66,18 @@ test('SIGTERM exits 0 even with an SSE reader that never reads nor closes', T(30
   c.destroy();
   w.destroy();
 });
+
+test('a flood of commands is paced, not queued without bound, and every one is answered', T(), async () => {
+  const { WsClient } = await import('./lib/server.mjs');
+  const server = await startServer({});
+  try {
+    const c = await WsClient.connect(server);
+    const replies = [];
+    for (let i = 0; i < 500; i++) replies.push(c.request('history', { channel: 'flood', limit: 10 }));
+    const all = await Promise.all(replies);
+    assert.equal(all.filter((r) => r.result).length, 500);
+    c.close();
+  } finally {
+    await server.stop();
+  }
+});
