@@ -16,6 +16,7 @@ constexpr int_range queue_bytes{1024, std::int64_t{1} << 30};
 constexpr int_range batch_range{1, 100000};
 constexpr int_range subscriptions_range{1, 65536};
 constexpr int_range connections_range{1, 10000000};
+constexpr int_range rate_range{0, 1000000};
 constexpr int_range history_size_range{0, 1000000};
 
 std::string_view type_name(toml::node_type t) {
@@ -185,6 +186,7 @@ void read_limits(table_reader& t, limits_options& o) {
         subscriptions_range);
   t.get("max_connections", o.max_connections, connections_range);
   t.get("max_presence_members", o.max_presence_members, subscriptions_range);
+  t.get("client_publish_rate", o.client_publish_rate, rate_range);
 }
 
 void read_auth(table_reader& t, auth_options& o) {

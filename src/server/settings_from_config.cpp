@@ -89,6 +89,7 @@ transport::settings settings_from_config(const config::config& cfg) {
   s.outbound_queue_bytes = cfg.limits.outbound_queue_bytes;
   s.max_subscriptions = cfg.limits.max_subscriptions_per_connection;
   s.max_presence_members = cfg.limits.max_presence_members;
+  s.client_publish_rate = cfg.limits.client_publish_rate;
   // The config outlives every worker (the server owns both), so capturing it is safe.
   s.rules_for = [&cfg](std::string_view channel) {
     const auto& o = cfg.options_for_channel(channel);

@@ -89,6 +89,10 @@ void ws_connection::do_publish(protocol::command& cmd) {
     ctx_.metrics->rejected[reason::forbidden].inc();
     return reply_error(cmd.id, core::status::forbidden, "not allowed to publish to " + cmd.channel);
   }
+  if (!publish_bucket_.try_take(std::chrono::steady_clock::now())) {
+    ctx_.metrics->rejected[reason::rate_limited].inc();
+    return reply_error(cmd.id, core::status::too_many_requests, "publishing too fast");
+  }
   auto kind = cmd.ephemeral ? metrics::publish_kind::ephemeral : metrics::publish_kind::durable;
   ctx_.metrics->messages_published[kind].inc();
   broker::publish_request req{cmd.channel, std::move(cmd.data), cmd.ephemeral, std::move(cmd.key)};

@@ -27,7 +27,9 @@ ws_connection::ws_connection(worker_context& ctx, tcp::socket socket, ws_mode mo
       timer_(ctx.io),
       client_id_(new_client_id()),
       who_(std::move(who)),
-      deflate_(deflate) {
+      deflate_(deflate),
+      publish_bucket_(static_cast<double>(ctx.cfg->client_publish_rate),
+                      static_cast<double>(ctx.cfg->client_publish_rate)) {
   ctx_.connections.insert(this);
   ctx_.metrics->connections[ws_transport].add(1);
   ctx_.metrics->connections_accepted[ws_transport].inc();

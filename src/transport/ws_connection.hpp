@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 
+#include "core/token_bucket.hpp"
 #include "protocol/command.hpp"
 #include "protocol/permessage_deflate.hpp"
 #include "protocol/ws_reader.hpp"
@@ -100,7 +101,8 @@ class ws_connection : public std::enable_shared_from_this<ws_connection>,
   bool deflate_;  // permessage-deflate negotiated
   bool read_since_ping_ = true;
   bool ping_outstanding_ = false;
-  std::size_t pending_ops_ = 0;  // broker operations waiting for an answer
+  core::token_bucket publish_bucket_;  // limits.client_publish_rate
+  std::size_t pending_ops_ = 0;        // broker operations waiting for an answer
   bool read_paused_ = false;
   bool overflowed_ = false;  // a durable message did not fit: nothing more is queued
   bool closing_ = false;     // a close frame is queued: nothing else is sent

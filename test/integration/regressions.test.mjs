@@ -81,3 +81,33 @@ test('a flood of commands is paced, not queued without bound, and every one is a
     await server.stop();
   }
 });
+
+test('client publishes over limits.client_publish_rate get 429 and are counted', T(), async () => {
+  const { WsClient, METRIC } = await import('./lib/server.mjs');
+  const server = await startServer({ config: {
+    limits: { client_publish_rate: 5 },
+    namespaces: { open: { client_publish: true, anonymous_publish: true } },
+  } });
+  try {
+    const c = await WsClient.connect(server);
+    const channel = uniq('rate', 'open');
+    let codes;
+    await server.expectIncrease(METRIC.rejected('rate_limited'), async () => {
+      const replies = [];
+      for (let i = 0; i < 20; i++) replies.push(c.request('publish', { channel, data: i }));
+      codes = (await Promise.all(replies)).map((r) => (r.error ? r.error.code : 200));
+    });
+    assert.ok(codes.filter((x) => x === 200).length >= 5, codes.join());
+    assert.ok(codes.filter((x) => x === 429).length >= 10, codes.join());
+    // The bucket refills: publishing works again.
+    let ok = false;
+    for (let i = 0; i < 40 && !ok; i++) {
+      ok = !(await c.request('publish', { channel, data: 'again' })).error;
+      if (!ok) await new Promise((r) => setTimeout(r, 100)); // time passing, not synchronisation
+    }
+    assert.ok(ok);
+    c.close();
+  } finally {
+    await server.stop();
+  }
+});
