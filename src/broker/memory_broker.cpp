@@ -106,7 +106,10 @@ void trim(channel_state& st, broker_observer* observer) {
 // Fills `out` with what follows `since` in the channel, or a gap then what is left.
 bool replay_since(const channel_state& st, const core::position& since,
                   std::vector<message_ptr>& out, std::string_view channel) {
-  bool same_epoch = since.epoch == st.epoch && since.offset <= st.offset;
+  // {"", 0} is "before the first message" (what reading an unknown channel answers): it
+  // resumes like a position of the current epoch.
+  bool before_all = since.epoch.empty() && since.offset == 0;
+  bool same_epoch = (since.epoch == st.epoch || before_all) && since.offset <= st.offset;
   std::uint64_t first = st.history.empty() ? st.offset + 1 : st.history.first_offset();
   if (same_epoch && since.offset + 1 >= first) {
     st.history.read_after(since.offset, st.history.size(), out);

@@ -111,3 +111,23 @@ test('client publishes over limits.client_publish_rate get 429 and are counted',
     await server.stop();
   }
 });
+
+test('the position of an unknown channel resumes without a gap once it exists', T(), async () => {
+  const { openSse, makeCursor } = await import('./lib/server.mjs');
+  const server = await startServer({});
+  try {
+    const channel = uniq('fresh');
+    const h = await server.http(`/history?channel=${channel}&limit=0`);
+    assert.deepEqual([h.json.epoch, h.json.offset], ['', 0]);
+    await server.apiPublish(channel, 1);
+    await server.apiPublish(channel, 2);
+    const sse = await openSse(server, { channels: [channel],
+      cursor: makeCursor([[channel, h.json.epoch, h.json.offset]]) });
+    const events = [];
+    for (let i = 0; i < 2; i++) events.push(JSON.parse((await sse.nextEvent()).data));
+    assert.deepEqual(events.map((e) => [e.type, e.offset]), [['message', 1], ['message', 2]]);
+    sse.close();
+  } finally {
+    await server.stop();
+  }
+});
