@@ -65,7 +65,7 @@ struct limits_options {
   std::size_t max_subscriptions_per_connection = 128;
   std::size_t max_connections = 10000;      // per node, all transports together
   std::size_t max_presence_members = 1000;  // members listed by one presence answer
-  std::size_t client_publish_rate = 100;    // publishes per second per WebSocket; 0 = no limit
+  std::size_t client_publish_rate = 1000;   // publishes per second per WebSocket; 0 = no limit
 };
 
 // [auth]

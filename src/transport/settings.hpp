@@ -56,7 +56,7 @@ struct settings {
   std::size_t outbound_queue_bytes = 1048576;
   std::size_t max_subscriptions = 128;
   std::size_t max_presence_members = 1000;
-  std::size_t client_publish_rate = 100;  // per WebSocket connection per second; 0 = no limit
+  std::size_t client_publish_rate = 1000;  // per WebSocket connection per second; 0 = no limit
 
   std::function<channel_rules(std::string_view channel)> rules_for;
   std::shared_ptr<const authenticator> auth;  // never null once the server runs
