@@ -3,12 +3,17 @@
 // also run (and are tested) in Node:
 // - serveTabs(): the worker side, a hub with one Triplex per server URL, shared by every tab;
 // - SharedTriplex: the tab side, with the same API as Triplex, talking to the hub over a port;
-// - createTriplex(): a SharedTriplex when the browser has SharedWorker, else a plain Triplex.
+// - ElectedTriplex: where SharedWorker is missing, the tabs elect a leader (Web Locks) that runs
+//   the hub, and the others talk to it over a BroadcastChannel;
+// - createTriplex(): a SharedTriplex when the browser has SharedWorker, else an ElectedTriplex
+//   with BroadcastChannel and Web Locks, else a plain Triplex.
 import { Triplex } from './triplex.js';
 import { classify } from './logic.js';
 
 const HEARTBEAT_MS = 5000; // tabs ping the hub; a tab silent for 3 heartbeats is gone
 const EVENTS = ['message', 'join', 'leave', 'gap', 'error'];
+// Options that stay in the tab (not cloneable, or meaningless elsewhere).
+const LOCAL_OPTIONS = ['storage', 'WebSocket', 'EventSource', 'fetch', 'locks', 'BroadcastChannel', 'makeClient'];
 
 const errorToWire = (e) => ({ message: String(e?.message ?? e), code: e?.code ?? 0 });
 function errorFromWire(w) {
@@ -110,6 +115,15 @@ export function serveTabs(makeClient = (url, options) => new Triplex(url, option
         transport: msg.transport, since: msg.since,
         onMessage: fan('message'), onJoin: fan('join'), onLeave: fan('leave'), onGap: fan('gap'),
         onError: fan('error'),
+        onPosition: (p) => {
+          // The shared subscription learnt where the channel starts: listeners without a
+          // position take it, so that a tab resuming elsewhere (a new leader) starts from there.
+          for (const x of entry.listeners) {
+            if (x.position || x.buffer) continue;
+            x.position = { ...p };
+            x.tab.send({ ev: 'sub', id: x.id, kind: 'position', position: x.position, transport: entry.sub.transport });
+          }
+        },
       });
       c.channels.set(msg.channel, entry);
     } else if (msg.since) {
@@ -248,26 +262,28 @@ class SharedSubscription {
 
 /**
  * The Triplex API over a port to the hub. `port` is a MessagePort (SharedWorker.port in
- * browsers). Same methods as Triplex; callbacks stay in the tab.
+ * browsers). Same methods as Triplex; callbacks stay in the tab. The port can be replaced
+ * (`_attach`, used by ElectedTriplex when the leader changes): the tab then sends its `init` and
+ * every subscription again, each from its position, so the new hub resumes where the old stopped.
  */
 export class SharedTriplex {
-  constructor(url, options = {}, port) {
+  constructor(url, options = {}, port = null) {
     this.url = String(url).replace(/\/+$/, '');
-    this._port = port;
+    this._port = null;
     this._subs = new Map();
     this._pending = new Map();
     this._listeners = new Map();
     this._nextId = 1;
     this._state = 'disconnected';
+    this._closed = false;
     this._getToken = options.getToken ?? null;
     const wire = {};
     for (const [k, v] of Object.entries(options)) {
-      if (typeof v !== 'function' && k !== 'storage' && k !== 'WebSocket' && k !== 'EventSource') wire[k] = v;
+      if (typeof v !== 'function' && !LOCAL_OPTIONS.includes(k)) wire[k] = v;
     }
     wire.hasGetToken = !!this._getToken;
-    port.onmessage = (ev) => this._onMessage(ev.data);
-    port.start?.();
-    this._send({ op: 'init', url: this.url, options: wire });
+    this._wire = wire;
+    if (port) this._attach(port);
     this._ping = setInterval(() => this._send({ op: 'ping' }), HEARTBEAT_MS);
     this._ping.unref?.();
     if (typeof addEventListener === 'function') {
@@ -290,18 +306,60 @@ export class SharedTriplex {
   }
 
   _emit(event, v) {
-    for (const fn of this._listeners.get(event) ?? []) fn(v);
+    for (const fn of this._listeners.get(event) ?? []) {
+      try { fn(v); } catch (e) { setTimeout(() => { throw e; }); }
+    }
   }
 
   _send(m) {
-    try { this._port.postMessage(m); } catch { /* closed */ }
+    if (!this._port) return false; // no hub now: _attach sends what matters again
+    try { this._port.postMessage(m); return true; } catch { return false; }
+  }
+
+  /** Talks to a new hub from now on (or to none: port null), resuming everything there. */
+  _attach(port) {
+    const old = this._port;
+    this._port = null;
+    if (old && old !== port) {
+      old.onmessage = null;
+      try { old.close?.(); } catch { /* ignore */ }
+    }
+    // Calls the old hub may have run: a publish may or may not have happened (like a publish
+    // whose WebSocket closed, docs/client.md), so it fails with code 0; the others are re-asked.
+    for (const [rid, p] of this._pending) {
+      if (p.sent && p.method === 'publish') {
+        this._pending.delete(rid);
+        const e = new Error('the connection moved to another tab before the reply');
+        e.name = 'TriplexError';
+        e.code = 0;
+        p.reject(e);
+      } else {
+        p.sent = false;
+      }
+    }
+    if (!port || this._closed) {
+      if (this._state !== 'disconnected') this._state = 'connecting';
+      return;
+    }
+    this._port = port;
+    port.onmessage = (ev) => this._onMessage(ev.data);
+    port.start?.();
+    this._send({ op: 'init', url: this.url, options: this._wire });
+    for (const s of this._subs.values()) {
+      this._send({ op: 'subscribe', id: s.id, channel: s.channel, transport: s.requested, since: s.position ?? undefined });
+    }
+    for (const [rid, p] of this._pending) {
+      p.sent = this._send({ op: 'call', rid, method: p.method, args: p.args });
+    }
   }
 
   _call(method, args = []) {
+    if (this._closed) return Promise.reject(new Error('closed'));
     return new Promise((resolve, reject) => {
       const rid = this._nextId++;
-      this._pending.set(rid, { resolve, reject });
-      this._send({ op: 'call', rid, method, args });
+      const p = { resolve, reject, method, args, sent: false };
+      this._pending.set(rid, p);
+      p.sent = this._send({ op: 'call', rid, method, args });
     });
   }
 
@@ -349,28 +407,175 @@ export class SharedTriplex {
   config() { return this._call('config'); }
 
   close() {
+    if (this._closed) return;
+    this._closed = true;
     clearInterval(this._ping);
     if (this._onHide) removeEventListener('pagehide', this._onHide);
     for (const s of this._subs.values()) s.active = false;
     this._subs.clear();
+    for (const p of this._pending.values()) p.reject(new Error('closed'));
+    this._pending.clear();
     this._send({ op: 'close' });
-    try { this._port.close?.(); } catch { /* ignore */ }
+    try { this._port?.close?.(); } catch { /* ignore */ }
+    this._port = null;
+    this._state = 'disconnected';
+  }
+}
+
+// ================================================================ leader election
+
+let tabCounter = 0;
+const newTabId = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}-${++tabCounter}`;
+
+/** A MessagePort-like end over a BroadcastChannel, addressed from one tab to another. */
+class BusPort {
+  constructor(bus, kind, from, to) {
+    Object.assign(this, { bus, kind, from, to, onmessage: null, closed: false });
+  }
+
+  postMessage(m) {
+    if (this.closed) throw new Error('port closed');
+    this.bus.postMessage({ t: this.kind, from: this.from, to: this.to, m });
+  }
+
+  _deliver(m) { if (!this.closed) this.onmessage?.({ data: m }); }
+
+  start() {}
+
+  close() { this.closed = true; }
+}
+
+/**
+ * Where SharedWorker is missing: the tabs of one origin elect a leader with the Web Locks API
+ * (`locks.request(name, cb)`: the lock holder is the leader until its tab closes), the leader runs
+ * the hub of serveTabs() with the real Triplex client, and every tab (the leader's own too) is a
+ * SharedTriplex talking to it, the others over a BroadcastChannel. When the leader goes, the next
+ * tab in the lock's queue takes over and every tab sends its subscriptions again, each from its
+ * position, so the new connection resumes where the old one stopped.
+ */
+export class ElectedTriplex extends SharedTriplex {
+  constructor(url, options = {}, env = {}) {
+    super(url, options, null);
+    const BC = env.BroadcastChannel ?? globalThis.BroadcastChannel;
+    this._locks = env.locks ?? globalThis.navigator?.locks;
+    this.tabId = newTabId();
+    this.leaderId = null;
+    this.isLeader = false;
+    const local = {};
+    for (const k of ['storage', 'WebSocket', 'EventSource', 'fetch']) {
+      if (k in options) local[k] = options[k];
+    }
+    this._makeClient = env.makeClient ?? ((u, o) => new Triplex(u, { ...local, ...o }));
+    const name = `${env.name ?? 'triplex'}:${this.url}`;
+    this._bus = new BC(name);
+    this._bus.unref?.(); // Node: the channel alone does not keep the process alive
+    this._bus.onmessage = (ev) => this._onBus(ev.data);
+    this._hubPorts = new Map(); // leader: tab id -> BusPort
+    this._hub = null;
+    this._release = null;
+    this._locks.request(name, () => this._lead()).catch(() => { /* closed or refused */ });
+    this._bus.postMessage({ t: 'hello', from: this.tabId });
+  }
+
+  _onBus(msg) {
+    if (this._closed || !msg) return;
+    switch (msg.t) {
+      case 'hello': // a new tab looks for the leader
+        if (this.isLeader) this._bus.postMessage({ t: 'leader', from: this.tabId });
+        break;
+      case 'leader':
+        if (!this.isLeader && msg.from !== this.leaderId) {
+          this.leaderId = msg.from;
+          this._attach(new BusPort(this._bus, 'up', this.tabId, msg.from));
+          this._emit('leader', { leader: false, id: msg.from });
+        }
+        break;
+      case 'bye': // the leader is leaving: wait for the next one
+        if (!this.isLeader && msg.from === this.leaderId) {
+          this.leaderId = null;
+          this._attach(null);
+        }
+        break;
+      case 'up': { // a tab to the leader's hub
+        if (!this.isLeader || msg.to !== this.tabId) break;
+        let port = this._hubPorts.get(msg.from);
+        if (!port) {
+          if (msg.m?.op !== 'init') break; // a tab of the previous leader, not attached here yet
+          port = new BusPort(this._bus, 'down', this.tabId, msg.from);
+          this._hubPorts.set(msg.from, port);
+          this._hub.connect(port);
+        }
+        port._deliver(msg.m);
+        if (msg.m?.op === 'close') {
+          port.close();
+          this._hubPorts.delete(msg.from);
+        }
+        break;
+      }
+      case 'down': // the leader's hub to this tab
+        if (msg.to === this.tabId && msg.from === this.leaderId && this._port instanceof BusPort) {
+          this._port._deliver(msg.m);
+        }
+        break;
+      default: break;
+    }
+  }
+
+  /** Runs while this tab holds the lock: the hub, and this tab's own client attached to it. */
+  _lead() {
+    if (this._closed) return undefined;
+    this.isLeader = true;
+    this.leaderId = this.tabId;
+    this._hub = serveTabs(this._makeClient);
+    const { port1, port2 } = new MessageChannel();
+    this._localPorts = [port1, port2];
+    this._hub.connect(port1);
+    this._attach(port2);
+    this._bus.postMessage({ t: 'leader', from: this.tabId });
+    this._emit('leader', { leader: true, id: this.tabId });
+    return new Promise((resolve) => { this._release = resolve; });
+  }
+
+  close() {
+    if (this._closed) return;
+    super.close();
+    if (this.isLeader) {
+      try { this._bus.postMessage({ t: 'bye', from: this.tabId }); } catch { /* closed */ }
+      for (const c of this._hub.clients.values()) c.t.close();
+      for (const p of this._hubPorts.values()) p.close();
+      this._hubPorts.clear();
+      for (const p of this._localPorts) p.close();
+      this.isLeader = false;
+    }
+    this._release?.();
+    try { this._bus.close(); } catch { /* ignore */ }
   }
 }
 
 /**
- * A client for this page: shared with the other tabs of the browser through a SharedWorker when
- * there is one (`options.shared !== false`), else a plain Triplex. `workerUrl` defaults to
- * shared-worker.js next to this module.
+ * A client for this page, shared with the other tabs of the browser on the same server URL
+ * (`options.shared !== false`): through a SharedWorker when there is one (`workerUrl` defaults to
+ * shared-worker.js next to this module); else, with BroadcastChannel and Web Locks, through the
+ * tab elected leader (ElectedTriplex); else a plain Triplex. `locks` and `BroadcastChannel`
+ * override the globals (tests).
  */
 export function createTriplex(url, options = {}) {
-  const { shared = true, workerUrl, ...rest } = options;
+  const { shared = true, workerUrl, locks, BroadcastChannel: BC, makeClient, ...rest } = options;
   if (shared && typeof SharedWorker === 'function') {
     try {
       const w = new SharedWorker(workerUrl ?? new URL('./shared-worker.js', import.meta.url),
         { type: 'module', name: 'triplex' });
       return new SharedTriplex(url, rest, w.port);
-    } catch { /* blocked (e.g. file://, privacy settings): one connection per tab */ }
+    } catch { /* blocked (e.g. file://, privacy settings) */ }
+  }
+  const bc = BC ?? globalThis.BroadcastChannel;
+  const lk = locks ?? globalThis.navigator?.locks;
+  // In a page only (Node has BroadcastChannel but no tabs), unless the test brings its locks.
+  if (shared && typeof bc === 'function' && typeof lk?.request === 'function'
+    && typeof MessageChannel === 'function' && (locks || typeof document !== 'undefined')) {
+    try {
+      return new ElectedTriplex(url, rest, { BroadcastChannel: bc, locks: lk, makeClient });
+    } catch { /* e.g. an opaque origin */ }
   }
   return new Triplex(url, rest);
 }

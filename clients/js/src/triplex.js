@@ -50,6 +50,7 @@ class Subscription {
       leave: opts.onLeave ?? noop,
       gap: opts.onGap ?? noop,
       error: opts.onError ?? noop,
+      position: opts.onPosition ?? noop, // internal: the start position learnt from the server
     };
     this._chain = [];
     this._carrier = null;
@@ -238,6 +239,7 @@ class WsCarrier extends Carrier {
       if (this.ws !== ws) return;
       if (this.subs.get(sub.channel) === sub && !sub.position && res && res.epoch != null) {
         sub.position = { epoch: res.epoch, offset: res.offset };
+        sub._call('position', sub.position);
       }
     }, (err) => {
       if (this.ws !== ws || err.code === 0) return; // the connection ended: resubscribed on reopen
@@ -949,7 +951,10 @@ export class Triplex {
         try {
           const h = await this._http('GET', '/history', null,
             { query: { channel: sub.channel, limit: 0 } });
-          if (!sub.position && h && h.epoch != null) sub.position = { epoch: h.epoch, offset: h.offset };
+          if (!sub.position && h && h.epoch != null) {
+            sub.position = { epoch: h.epoch, offset: h.offset };
+            sub._call('position', sub.position);
+          }
         } catch (e) {
           if ([400, 403, 404].includes(e.code)) {
             this._subFailed(sub, e);
