@@ -152,6 +152,9 @@ export function serveTabs(makeClient = (url, options) => new Triplex(url, option
     }
     l.entry = entry;
     entry.listeners.add(l);
+    if (!msg.since && l.position) {
+      tab.send({ ev: 'sub', id: l.id, kind: 'position', position: l.position, transport: entry.sub.transport });
+    }
   }
 
   async function call(tab, msg) {

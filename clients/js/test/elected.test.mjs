@@ -101,11 +101,33 @@ test('tabs elect a leader: one connection, proxied calls, and a handover that lo
     assert.deepEqual(rc.sub.position, { epoch: p1.epoch, offset: 5 });
     await waitFor(async () => (await b.presence(ch)).clients === 1, 5000, 'one client after handover');
 
-    // A follower leaving does not disturb the leader; the last tab closes the connection.
-    c.close();
+    // A tab joining now learns the channel's position at once (no message needed), so that it
+    // too resumes from there after the next handover.
+    const d = tab();
+    const rd = recorder(d, ch);
+    await waitFor(() => rd.sub.position?.offset === 5, 3000, 'late tab gets the position');
+
+    // The leader crashes (no goodbye: only its lock is released, as when a tab dies).
+    b._closed = true;
+    b._bus.close();
+    for (const x of b._hub.clients.values()) x.t.close();
+    b._release();
+    for (const port of b._localPorts) port.close(); // a dead tab's ports are gone too
+    clearInterval(b._ping);
     await server.publish(ch, 6);
-    await waitFor(() => rb.messages.length === 6, 5000, 'leader still receives');
-    assert.equal(rc.messages.length, 5);
-    b.close();
+    await waitFor(() => (c.isLeader && d.leaderId === c.tabId) || (d.isLeader && c.leaderId === d.tabId),
+      5000, 'a tab takes over from the crashed leader');
+    await waitFor(() => rc.messages.length === 6 && rd.messages.length === 1, 5000, 'resumed after the crash');
+    assert.deepEqual(rc.messages, [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(rd.messages, [6]);
+    assert.equal(made.length, 3);
+
+    // A follower leaving does not disturb the leader; the last tab closes the connection.
+    const [leader, follower, rl, rf] = c.isLeader ? [c, d, rc, rd] : [d, c, rd, rc];
+    follower.close();
+    await server.publish(ch, 7);
+    await waitFor(() => rl.messages.at(-1) === 7, 5000, 'leader still receives');
+    assert.notEqual(rf.messages.at(-1), 7);
+    leader.close();
     await waitFor(() => made.every((t) => t.state === 'disconnected'), 3000, 'connections closed');
   });
