@@ -464,6 +464,7 @@ export class ElectedTriplex extends SharedTriplex {
     this.tabId = newTabId();
     this.leaderId = null;
     this.isLeader = false;
+    this._gen = 0; // the newest leadership seen: a late word from an older leader is ignored
     const local = {};
     for (const k of ['storage', 'WebSocket', 'EventSource', 'fetch']) {
       if (k in options) local[k] = options[k];
@@ -484,10 +485,12 @@ export class ElectedTriplex extends SharedTriplex {
     if (this._closed || !msg) return;
     switch (msg.t) {
       case 'hello': // a new tab looks for the leader
-        if (this.isLeader) this._bus.postMessage({ t: 'leader', from: this.tabId });
+        if (this.isLeader) this._bus.postMessage({ t: 'leader', from: this.tabId, gen: this._gen });
         break;
       case 'leader':
-        if (!this.isLeader && msg.from !== this.leaderId) {
+        if (this.isLeader || !(msg.gen >= this._gen)) break;
+        this._gen = msg.gen;
+        if (msg.from !== this.leaderId) {
           this.leaderId = msg.from;
           this._attach(new BusPort(this._bus, 'up', this.tabId, msg.from));
           this._emit('leader', { leader: false, id: msg.from });
@@ -529,12 +532,13 @@ export class ElectedTriplex extends SharedTriplex {
     if (this._closed) return undefined;
     this.isLeader = true;
     this.leaderId = this.tabId;
+    this._gen = Math.max(Date.now(), this._gen + 1);
     this._hub = serveTabs(this._makeClient);
     const { port1, port2 } = new MessageChannel();
     this._localPorts = [port1, port2];
     this._hub.connect(port1);
     this._attach(port2);
-    this._bus.postMessage({ t: 'leader', from: this.tabId });
+    this._bus.postMessage({ t: 'leader', from: this.tabId, gen: this._gen });
     this._emit('leader', { leader: true, id: this.tabId });
     return new Promise((resolve) => { this._release = resolve; });
   }
