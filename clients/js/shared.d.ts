@@ -60,7 +60,8 @@ export declare function createTriplex(url: string,
   }): Triplex | SharedTriplex | ElectedTriplex;
 
 /** The worker side: call connect(port) for each tab. */
-export declare function serveTabs(makeClient?: (url: string, options: TriplexOptions) => Triplex): {
+export declare function serveTabs(makeClient?: (url: string, options: TriplexOptions) => Triplex,
+  options?: { /** tabs ping this often; one silent for 3 periods is dropped (default 5000) */ heartbeatMs?: number }): {
   connect(port: MessagePort): void;
   clients: Map<string, unknown>;
   tabs: Set<unknown>;

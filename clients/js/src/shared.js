@@ -30,7 +30,7 @@ function errorFromWire(w) {
  * options)` builds the shared client (default: new Triplex). Options that are functions (getToken)
  * cannot cross a port: the hub asks a tab that has one.
  */
-export function serveTabs(makeClient = (url, options) => new Triplex(url, options)) {
+export function serveTabs(makeClient = (url, options) => new Triplex(url, options), { heartbeatMs = HEARTBEAT_MS } = {}) {
   const clients = new Map(); // url -> {t, channels: Map(channel -> {sub, listeners: Set}), tabs: Set}
   const tabs = new Set();
 
@@ -184,13 +184,31 @@ export function serveTabs(makeClient = (url, options) => new Triplex(url, option
         });
       },
     };
-    tabs.add(tab);
-    tab.watch = setInterval(() => {
-      if (Date.now() - tab.lastSeen > 3 * HEARTBEAT_MS) dropTab(tab);
-    }, HEARTBEAT_MS);
-    tab.watch.unref?.();
+    const admit = () => {
+      tabs.add(tab);
+      tab.lastSeen = Date.now();
+      tab.reinitAsked = false;
+      tab.watch = setInterval(() => {
+        if (Date.now() - tab.lastSeen > 3 * heartbeatMs) dropTab(tab);
+      }, heartbeatMs);
+      tab.watch.unref?.();
+    };
+    admit();
     port.onmessage = (ev) => {
       const msg = ev.data;
+      if (!tabs.has(tab)) {
+        // Dropped for silence (a hidden tab's timers may be throttled to once a minute), yet
+        // alive: ask it to start over (init and every subscription from its position), once.
+        if (msg?.op === 'close') return;
+        if (msg?.op !== 'init') {
+          if (!tab.reinitAsked) {
+            tab.reinitAsked = true;
+            try { port.postMessage({ ev: 'reinit' }); } catch { /* gone after all */ }
+          }
+          return;
+        }
+        admit();
+      }
       tab.lastSeen = Date.now();
       switch (msg?.op) {
         case 'init':
@@ -374,6 +392,7 @@ export class SharedTriplex {
         if (m.state) this._emit('state', m.state);
         break;
       case 'fallback': this._emit('fallback', m.fallback); break;
+      case 'reinit': this._attach(this._port); break; // the hub had dropped this tab
       case 'reply': {
         const p = this._pending.get(m.rid);
         this._pending.delete(m.rid);

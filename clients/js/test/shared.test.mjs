@@ -79,3 +79,35 @@ test('two tabs, one connection: both receive, presence counts one client, late t
     await waitFor(() => hub.tabs.size === 0 && hub.clients.size === 0, 3000, 'hub empty');
     for (const x of [a, b, c]) x.port1.close();
   });
+
+test('a tab dropped for silence (throttled timers) starts over on its next message, losing nothing',
+  { timeout: 15000 }, async () => {
+    const made = [];
+    const hub = serveTabs((url, o) => {
+      const t = new Triplex(url, { ...o, WebSocket, storage: null });
+      made.push(t);
+      return t;
+    }, { heartbeatMs: 100 }); // the tab pings every 5 s: dropped after 300 ms
+    const { port1, port2 } = new MessageChannel();
+    hub.connect(port1);
+    const a = new SharedTriplex(server.base, {}, port2);
+    const ch = uniq('doc');
+    const ra = recorder(a, ch);
+    await waitFor(() => ra.sub.position && a.state === 'connected', 5000, 'connected');
+    await a.publish(ch, 1);
+    await waitFor(() => ra.messages.length === 1, 5000, 'first message');
+    await waitFor(() => hub.tabs.size === 0 && hub.clients.size === 0, 3000, 'dropped for silence');
+    await server.publish(ch, 2);
+    const keep = setInterval(() => a._send({ op: 'ping' }), 50); // a visible tab again
+    const pr = await a.presence(ch); // the next message: the hub asks the tab to start over
+    assert.equal(typeof pr.clients, 'number');
+    await waitFor(() => ra.messages.length === 2, 5000, 'missed message replayed');
+    await server.publish(ch, 3);
+    await waitFor(() => ra.messages.length === 3, 5000, 'live again');
+    assert.deepEqual(ra.messages, [1, 2, 3]);
+    assert.equal(made.length, 2);
+    clearInterval(keep);
+    a.close();
+    await waitFor(() => hub.tabs.size === 0 && hub.clients.size === 0, 3000, 'hub empty');
+    port1.close();
+  });
