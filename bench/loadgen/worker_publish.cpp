@@ -71,6 +71,7 @@ void worker::publish_on(conn& c, std::uint64_t now) {
   owed_ += rs_.ready_on_channel[ch].load(std::memory_order_relaxed);
   ++stats_.pub_sent;
   ++in_flight_;
+  rs_.pub_in_flight.store(in_flight_, std::memory_order_relaxed);
   send(c, scratch_);
 }
 
@@ -82,6 +83,7 @@ void worker::on_publish_answer(conn& c, std::uint64_t now) {
   if (c.status >= 200 && c.status < 300) {
     ++stats_.pub_ok;
     acked_owed_ += rs_.ready_on_channel[c.channel].load(std::memory_order_relaxed);
+    stats_.owed = acked_owed_;
     rs_.expected.store(acked_owed_, std::memory_order_relaxed);
   } else {
     ++stats_.pub_errors;

@@ -24,6 +24,7 @@ struct worker_stats {
   std::uint64_t pub_errors = 0;
   std::uint64_t pub_late = 0;  // fixed rate: publishes sent late (no free connection)
   log_histogram pub_rtt;       // publish request -> response, ns
+  std::uint64_t owed = 0;      // deliveries owed for the publishes acknowledged
 };
 
 }  // namespace loadgen
