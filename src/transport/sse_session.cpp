@@ -35,7 +35,8 @@ std::string sse_headers(const std::string& cors_origin) {
 
 class sse_session : public std::enable_shared_from_this<sse_session>,
                     public subscriber,
-                    public connection {
+                    public connection,
+                    public flushable {
  public:
   sse_session(worker_context& ctx, tcp::socket socket)
       : ctx_(ctx),
@@ -57,6 +58,10 @@ class sse_session : public std::enable_shared_from_this<sse_session>,
   std::string_view user() const override { return user_; }
   void disconnect() override { end_stream(true); }
   void abort() override { end_stream(false); }
+  void flush() override {
+    flush_pending_ = false;
+    do_write();
+  }
 
  private:
   void send(const broker::message_ptr& msg);
@@ -76,6 +81,7 @@ class sse_session : public std::enable_shared_from_this<sse_session>,
   std::string user_;
   bool ending_ = false;
   bool overflowed_ = false;
+  bool flush_pending_ = false;  // deliveries wait for the end of the loop turn
 };
 
 void sse_session::start(stream_request req) {
@@ -114,7 +120,10 @@ void sse_session::send(const broker::message_ptr& msg) {
   }
   push(chunk{msg, wire_part::sse_event, {}});
   ctx_.metrics->deliveries[sse].inc();
-  do_write();
+  if (!flush_pending_ && !writer_.queue().writing()) {
+    flush_pending_ = true;
+    ctx_.defer_flush(shared_from_this());
+  }
 }
 
 void sse_session::push(chunk c) {

@@ -5,7 +5,9 @@
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -44,6 +46,16 @@ class connection {
   ~connection() = default;
 };
 
+// A connection whose queued deliveries are written at the end of the loop turn (flush), so the
+// messages of one turn leave in one write per connection (STYLE habit 8: bursts coalesce).
+class flushable {
+ public:
+  virtual void flush() = 0;
+
+ protected:
+  ~flushable() = default;
+};
+
 struct worker_context {
   worker_context(broker::worker_id id_, boost::asio::io_context& io_, const settings& s,
                  metrics::server_metrics& m, server_state& st)
@@ -60,6 +72,28 @@ struct worker_context {
   // Read buffer shared by this worker's connections: a connection waits for readability
   // without a buffer of its own and reads into this one (small idle connections).
   std::vector<char> scratch = std::vector<char>(64 * 1024);
+
+  // Flushes `f` once the handlers already queued on this worker have run: one post per worker
+  // and turn, however many connections take part.
+  void defer_flush(std::shared_ptr<flushable> f) {
+    to_flush_.push_back(std::move(f));
+    if (flush_posted_) return;
+    flush_posted_ = true;
+    boost::asio::post(io, [this] { run_flush(); });
+  }
+
+ private:
+  void run_flush() {
+    flush_posted_ = false;
+    flushing_.swap(to_flush_);
+    for (auto& f : flushing_)
+      f->flush();
+    flushing_.clear();
+  }
+
+  std::vector<std::shared_ptr<flushable>> to_flush_;
+  std::vector<std::shared_ptr<flushable>> flushing_;
+  bool flush_posted_ = false;
 };
 
 }  // namespace triplex::transport

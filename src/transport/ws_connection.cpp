@@ -194,7 +194,12 @@ void ws_connection::send_shared(const broker::message_ptr& msg) {
     return;
   }
   if (r == push_result::queued) ctx_.metrics->deliveries[ws_transport].inc();
-  do_write();
+  // A write in flight takes everything queued when it completes; otherwise write at the end
+  // of this loop turn, with whatever else this turn delivers.
+  if (!flush_pending_ && !writer_.queue().writing()) {
+    flush_pending_ = true;
+    ctx_.defer_flush(shared_from_this());
+  }
 }
 
 void ws_connection::on_event(const broker::message_ptr& msg) {

@@ -29,6 +29,7 @@ namespace triplex::transport {
 class ws_connection : public std::enable_shared_from_this<ws_connection>,
                       public subscriber,
                       public connection,
+                      public flushable,
                       private protocol::ws::ws_reader::handler {
  public:
   // `deflate`: permessage-deflate was negotiated (RSV1 allowed, events sent compressed).
@@ -44,6 +45,10 @@ class ws_connection : public std::enable_shared_from_this<ws_connection>,
   std::string_view user() const override { return who_.user(); }
   void disconnect() override { close_with(core::close_code::policy, "disconnected"); }
   void abort() override { hard_close(); }
+  void flush() override {
+    flush_pending_ = false;
+    do_write();
+  }
 
  private:
   using error_code = boost::system::error_code;
@@ -104,9 +109,10 @@ class ws_connection : public std::enable_shared_from_this<ws_connection>,
   core::token_bucket publish_bucket_;  // limits.client_publish_rate
   std::size_t pending_ops_ = 0;        // broker operations waiting for an answer
   bool read_paused_ = false;
-  bool overflowed_ = false;  // a durable message did not fit: nothing more is queued
-  bool closing_ = false;     // a close frame is queued: nothing else is sent
-  bool closed_ = false;      // the socket is closed
+  bool flush_pending_ = false;  // deliveries wait for the end of the loop turn
+  bool overflowed_ = false;     // a durable message did not fit: nothing more is queued
+  bool closing_ = false;        // a close frame is queued: nothing else is sent
+  bool closed_ = false;         // the socket is closed
 };
 
 }  // namespace triplex::transport
