@@ -32,7 +32,10 @@ bool subscription_set::subscribe(const std::string& channel, std::optional<core:
                                  subscribe_done done) {
   if (find(channel)) return false;
   std::uint64_t gen = next_generation_++;
-  entries_.push_back(entry{channel, {}, gen, since, false});
+  entry& added = entries_.emplace_back();
+  added.channel = channel;
+  added.generation = gen;
+  added.since = since;
   ctx_.metrics->subscriptions.add(1);
   // `ctx` is captured apart from `this`: when the owner is gone, so is this set, but the worker
   // context lives as long as the worker.
