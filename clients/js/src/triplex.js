@@ -104,7 +104,23 @@ class Subscription {
 
 // ================================================================ carriers (one per transport)
 
+const TOKEN_FAILED = Symbol('token failed');
+
 class Carrier {
+  /**
+   * The token for an (re)open of generation `gen` (undefined when the client has none), or
+   * TOKEN_FAILED after getToken failed (a retry is then scheduled).
+   */
+  async _token(gen) {
+    try {
+      return await this.client._tokenNow();
+    } catch (e) {
+      this.client._tokenError(e);
+      if (gen === this.gen) this._retry();
+      return TOKEN_FAILED;
+    }
+  }
+
   constructor(client, name) {
     this.client = client;
     this.name = name;
@@ -268,15 +284,8 @@ class WsCarrier extends Carrier {
       this._failed('no WebSocket implementation');
       return;
     }
-    let token;
-    try {
-      token = await this.client._tokenNow();
-    } catch (e) {
-      this.client._tokenError(e);
-      if (gen === this.gen) this._retry();
-      return;
-    }
-    if (gen !== this.gen || this.client._closed) return;
+    const token = await this._token(gen);
+    if (token === TOKEN_FAILED || gen !== this.gen || this.client._closed) return;
     let ws;
     try {
       ws = new WS(this.client._wsUrl());
@@ -496,15 +505,8 @@ class SseCarrier extends HttpCarrier {
     this._teardown();
     const gen = this.gen;
     this._setState('connecting');
-    let token;
-    try {
-      token = await this.client._tokenNow();
-    } catch (e) {
-      this.client._tokenError(e);
-      if (gen === this.gen) this._retry();
-      return;
-    }
-    if (gen !== this.gen) return;
+    const token = await this._token(gen);
+    if (token === TOKEN_FAILED || gen !== this.gen) return;
     const url = `${this.client.url}/sse?${this._query(token)}`;
     if (this.client._sseMode === 'eventsource') this._openEventSource(url, gen);
     else this._openFetch(url, gen);
@@ -634,15 +636,8 @@ class PollCarrier extends HttpCarrier {
     this._setState('connecting');
     for (;;) {
       if (gen !== this.gen || this.client._closed || !this.subs.size) return;
-      let token;
-      try {
-        token = await this.client._tokenNow();
-      } catch (e) {
-        this.client._tokenError(e);
-        if (gen === this.gen) this._retry();
-        return;
-      }
-      if (gen !== this.gen) return;
+      const token = await this._token(gen);
+      if (token === TOKEN_FAILED || gen !== this.gen) return;
       const abort = new AbortController();
       this.abort = abort;
       const timeout = this.client.opts.pollTimeout;
