@@ -2,19 +2,21 @@
 // speaks Beast HTTP.
 #include "transport/http_session.hpp"
 
-#include <boost/beast/core/bind_handler.hpp>
+#include <array>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <optional>
 
 #include "api/router.hpp"
 #include "core/origin_policy.hpp"
 #include "protocol/envelope.hpp"
+#include "protocol/http_response_head.hpp"
 #include "protocol/permessage_deflate.hpp"
 #include "protocol/result_json.hpp"
 #include "protocol/ws_handshake.hpp"
@@ -29,15 +31,17 @@ namespace triplex::transport {
 namespace beast = boost::beast;
 namespace http = beast::http;
 using error_code = boost::system::error_code;
+using tcp = boost::asio::ip::tcp;
 using reason = metrics::reject_reason;
+using clock = std::chrono::steady_clock;
 constexpr std::chrono::seconds linger_time{2};
 
 namespace {
 
 class http_session : public std::enable_shared_from_this<http_session>, public connection {
  public:
-  http_session(worker_context& ctx, boost::asio::ip::tcp::socket socket)
-      : ctx_(ctx), stream_(std::move(socket)) {
+  http_session(worker_context& ctx, tcp::socket socket)
+      : ctx_(ctx), socket_(std::move(socket)), timer_(socket_.get_executor()) {
     ctx_.connections.insert(this);
     ctx_.metrics->connections[metrics::transport::http].add(1);
   }
@@ -65,8 +69,8 @@ class http_session : public std::enable_shared_from_this<http_session>, public c
     if (poll_) poll_->abandon();
     poll_.reset();
     error_code ignored;
-    stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
   }
 
  private:
@@ -81,12 +85,25 @@ class http_session : public std::enable_shared_from_this<http_session>, public c
   void linger_more();
   protocol::http_request to_request(http::request<http::string_body>& req,
                                     protocol::http_target target);
+  void set_deadline(clock::duration d);
+  void clear_deadline() { deadline_ = clock::time_point::max(); }
+  void arm_timer();
+  void on_timer(error_code ec, std::uint64_t generation);
 
   worker_context& ctx_;
-  beast::tcp_stream stream_;
+  tcp::socket socket_;
+  // One lazily re-armed timer per connection: moving the deadline per request costs a clock
+  // read, not a timer operation; when it fires early it waits again for the current deadline,
+  // and at the deadline it cancels the socket's operations (which then fail as timed out).
+  boost::asio::steady_timer timer_;
+  clock::time_point deadline_ = clock::time_point::max();
+  std::uint64_t timer_generation_ = 0;
+  bool timer_armed_ = false;
+  bool timed_out_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<http::response<http::string_body>> response_;
+  std::string head_;  // the response head being written (its capacity is kept)
+  std::string body_;  // the response body being written
   std::shared_ptr<longpoll_request> poll_;
   std::string cors_origin_;  // Origin of the current request to a client endpoint, if any
   bool first_request_ = true;
@@ -99,15 +116,41 @@ void http_session::do_read() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(ctx_.cfg->max_header_bytes));
   parser_->body_limit(ctx_.cfg->max_body_bytes);
-  stream_.expires_after(first_request_ ? ctx_.cfg->header_timeout : ctx_.cfg->idle_timeout);
-  http::async_read(stream_, buffer_, *parser_,
+  set_deadline(first_request_ ? ctx_.cfg->header_timeout : ctx_.cfg->idle_timeout);
+  http::async_read(socket_, buffer_, *parser_,
                    [self = shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
 }
 
+void http_session::set_deadline(clock::duration d) {
+  deadline_ = clock::now() + d;
+  timed_out_ = false;
+  if (!timer_armed_ || deadline_ < timer_.expiry()) arm_timer();
+}
+
+void http_session::arm_timer() {
+  timer_armed_ = true;
+  timer_.expires_at(deadline_);  // cancels an earlier wait: its handler sees an old generation
+  timer_.async_wait([weak = weak_from_this(), generation = ++timer_generation_](error_code ec) {
+    if (auto self = weak.lock()) self->on_timer(ec, generation);
+  });
+}
+
+void http_session::on_timer(error_code ec, std::uint64_t generation) {
+  if (generation != timer_generation_) return;
+  timer_armed_ = false;
+  if (ec || deadline_ == clock::time_point::max()) return;
+  if (clock::now() < deadline_) return arm_timer();
+  timed_out_ = true;
+  clear_deadline();
+  error_code ignored;
+  socket_.cancel(ignored);
+}
+
 void http_session::on_read(error_code ec) {
+  if (ec == boost::asio::error::operation_aborted && timed_out_) ec = beast::error::timeout;
   if (ec) return on_read_error(ec);
   first_request_ = false;
-  stream_.expires_never();
+  clear_deadline();
   busy_ = true;  // until respond()
   route(parser_->release());
 }
@@ -179,7 +222,10 @@ void http_session::on_read_error(error_code ec) {
   auto& rejected = ctx_.metrics->rejected;
   if (ec == beast::error::timeout) {
     bool partial = buffer_.size() > 0 || parser_->got_some();
-    if (!partial) return;  // an idle keep-alive connection: close quietly
+    if (!partial) {  // an idle keep-alive connection: close quietly
+      ctx_.metrics->http_idle_closes.inc();
+      return;
+    }
     rejected[reason::header_timeout].inc();
     return respond(
         protocol::http_error(core::status::request_timeout, "request not received in time"), false);
@@ -251,7 +297,7 @@ void http_session::route(http::request<http::string_body>&& req) {
       return respond(protocol::http_error(auth.status, auth.message), false);
     }
     auto leftover = std::string(static_cast<const char*>(buffer_.data().data()), buffer_.size());
-    return start_ws_session(ctx_, stream_.release_socket(), std::move(leftover),
+    return start_ws_session(ctx_, std::move(socket_), std::move(leftover),
                             protocol::ws::ws_accept_key(req[http::field::sec_websocket_key]),
                             ws_extensions(req, ctx_.cfg->ws_compression), mode,
                             std::move(*auth.who));
@@ -264,7 +310,7 @@ void http_session::route(http::request<http::string_body>&& req) {
     }
     auto& stream = std::get<stream_request>(parsed);
     stream.cors_origin = cors_origin_;
-    return start_sse_session(ctx_, stream_.release_socket(), std::move(stream));
+    return start_sse_session(ctx_, std::move(socket_), std::move(stream));
   }
   if (path == "/poll" && req.method() == http::verb::get) {
     poll_ = std::make_shared<longpoll_request>(ctx_, to_request(req, std::move(*target)));
@@ -284,45 +330,35 @@ void http_session::route(http::request<http::string_body>&& req) {
 // away, and the poll is abandoned at once instead of holding its subscriptions until timeout.
 // Bytes (a pipelined request) stay in the socket for the read after the answer.
 void http_session::watch_poll_peer() {
-  stream_.socket().async_wait(boost::asio::ip::tcp::socket::wait_read,
-                              [self = shared_from_this()](error_code ec) {
-                                if (ec || !self->poll_) return;
-                                error_code e;
-                                if (self->stream_.socket().available(e) > 0 && !e) return;
-                                self->poll_->abandon();
-                                self->poll_.reset();
-                                self->stream_.socket().close(e);
-                              });
+  socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](error_code ec) {
+    if (ec || !self->poll_) return;
+    error_code e;
+    if (self->socket_.available(e) > 0 && !e) return;
+    self->poll_->abandon();
+    self->poll_.reset();
+    self->socket_.close(e);
+  });
 }
 
 void http_session::respond(protocol::http_response res, bool keep_alive) {
   busy_ = false;
   keep_alive = keep_alive && !draining_ && !ctx_.state->draining;
-  response_ = std::make_shared<http::response<http::string_body>>(
-      static_cast<http::status>(res.status), 11);
-  auto& r = *response_;
-  r.set(http::field::server, "triplex");
-  r.set(http::field::content_type, res.content_type);
-  for (auto& [name, value] : res.headers)
-    r.set(name, value);
-  if (!cors_origin_.empty()) {
-    r.set(http::field::access_control_allow_origin, cors_origin_);
-    r.set(http::field::vary, "Origin");
-  }
-  r.body() = std::move(res.body);
-  r.keep_alive(keep_alive);
-  r.prepare_payload();
+  head_.clear();
+  protocol::append_response_head(res, keep_alive, cors_origin_, head_);
+  body_ = std::move(res.body);
   writing_ = true;
-  stream_.expires_after(ctx_.cfg->idle_timeout);
-  http::async_write(stream_, r,
-                    [self = shared_from_this(), keep_alive](error_code ec, std::size_t) {
-                      self->on_write(keep_alive, ec);
-                    });
+  set_deadline(ctx_.cfg->idle_timeout);
+  std::array<boost::asio::const_buffer, 2> buffers{boost::asio::buffer(head_),
+                                                   boost::asio::buffer(body_)};
+  boost::asio::async_write(socket_, buffers,
+                           [self = shared_from_this(), keep_alive](error_code ec, std::size_t) {
+                             self->on_write(keep_alive, ec);
+                           });
 }
 
 void http_session::on_write(bool keep_alive, error_code ec) {
   writing_ = false;
-  response_.reset();
+  body_ = std::string();  // a large body (a static file) is not kept by an idle connection
   if (ec) return;
   if (!keep_alive || draining_) return linger();
   do_read();
@@ -333,14 +369,14 @@ void http_session::on_write(bool keep_alive, error_code ec) {
 // the connection and could destroy the response before the client reads it (RFC 9112 9.6).
 void http_session::linger() {
   error_code ignored;
-  stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
-  stream_.expires_after(linger_time);
+  socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  set_deadline(linger_time);
   linger_more();
 }
 
 void http_session::linger_more() {
   buffer_.clear();
-  stream_.async_read_some(buffer_.prepare(4096),
+  socket_.async_read_some(buffer_.prepare(4096),
                           [self = shared_from_this()](error_code ec, std::size_t) {
                             if (!ec) self->linger_more();
                           });
@@ -348,7 +384,7 @@ void http_session::linger_more() {
 
 }  // namespace
 
-void start_http_session(worker_context& ctx, boost::asio::ip::tcp::socket socket) {
+void start_http_session(worker_context& ctx, tcp::socket socket) {
   std::make_shared<http_session>(ctx, std::move(socket))->run();
 }
 

@@ -8,6 +8,8 @@ export const METRIC = {
   slowConsumerCloses: (transport = 'ws') => ['triplex_slow_consumer_closes_total', { transport }],
   /** Open connections (pending requests for long-poll) per transport: ws | sse | longpoll. */
   connections: (transport) => ['triplex_connections', { transport }],
+  /** Keep-alive HTTP connections closed after http.idle_timeout without a request. */
+  httpIdleCloses: () => ['triplex_http_idle_closes_total', {}],
 };
 
 /** Reasons of triplex_rejected_total the tests expect to see counted. */
