@@ -7,6 +7,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "broker/worker_outbox.hpp"
 #include "core/glob.hpp"
 #include "core/history_ring.hpp"
 #include "core/presence_table.hpp"
@@ -48,9 +49,12 @@ struct channel_state {
 }  // namespace
 
 struct memory_broker::shard {
-  explicit shard(const boost::asio::any_io_executor& ex) : sweep_timer(ex) {}
+  shard(worker_id id, const std::vector<boost::asio::any_io_executor>& executors,
+        const std::vector<delivery_sink*>& sinks)
+      : sweep_timer(executors[id]), outbox(id, executors, sinks) {}
   std::unordered_map<std::string, channel_state, string_hash, std::equal_to<>> channels;
   boost::asio::steady_timer sweep_timer;
+  worker_outbox outbox;  // results and deliveries leaving this shard
 };
 
 memory_broker::memory_broker(std::vector<boost::asio::any_io_executor> executors,
@@ -60,8 +64,8 @@ memory_broker::memory_broker(std::vector<boost::asio::any_io_executor> executors
       sinks_(std::move(sinks)),
       limits_(std::move(limits)),
       observer_(observer) {
-  for (const auto& ex : executors_)
-    shards_.push_back(std::make_unique<shard>(ex));
+  for (worker_id id = 0; id < executors_.size(); ++id)
+    shards_.push_back(std::make_unique<shard>(id, executors_, sinks_));
 }
 
 memory_broker::~memory_broker() = default;
@@ -74,11 +78,6 @@ template <typename F>
 void memory_broker::on_shard(std::string_view channel, F&& f) {
   worker_id s = shard_of(channel);
   boost::asio::post(executors_[s], [this, s, f = std::forward<F>(f)]() mutable { f(*shards_[s]); });
-}
-
-template <typename F>
-void memory_broker::on_worker(worker_id w, F&& f) {
-  boost::asio::post(executors_[w], std::forward<F>(f));
 }
 
 namespace {
@@ -135,14 +134,15 @@ void memory_broker::publish(worker_id from, publish_request req, publish_handler
       st.history.append(res.pos.offset, msg, clock::now());
       if (observer_ && st.history.size() != before) observer_->on_history_changed(1);
     }
-    fan_out(st.refs, msg);
-    on_worker(from, [h = std::move(h), res = std::move(res)]() mutable { h(std::move(res)); });
+    fan_out(sh, st.refs, msg);
+    sh.outbox.run(from, [h = std::move(h), res = std::move(res)]() mutable { h(std::move(res)); });
   });
 }
 
-void memory_broker::fan_out(const std::vector<std::uint32_t>& refs, const message_ptr& msg) {
+void memory_broker::fan_out(shard& sh, const std::vector<std::uint32_t>& refs,
+                            const message_ptr& msg) {
   for (worker_id w = 0; w < refs.size(); ++w)
-    if (refs[w] > 0) on_worker(w, [sink = sinks_[w], msg] { sink->deliver(msg); });
+    if (refs[w] > 0) sh.outbox.deliver(w, msg);
 }
 
 void memory_broker::join(worker_id, std::string channel, core::presence_member member,
@@ -153,7 +153,7 @@ void memory_broker::join(worker_id, std::string channel, core::presence_member m
     std::string client = member.client, user = member.user, info = member.info_json;
     bool first = st.presence.join(std::move(member));
     if (!announce) return;
-    fan_out(st.refs,
+    fan_out(sh, st.refs,
             make_presence_event(
                 event_kind::join, channel,
                 protocol::join_envelope(channel, client, user, info.empty() ? "{}" : info, first)));
@@ -161,19 +161,20 @@ void memory_broker::join(worker_id, std::string channel, core::presence_member m
 }
 
 void memory_broker::leave(worker_id, std::string channel, std::string client, bool announce) {
-  on_shard(channel, [this, channel = std::move(channel), client = std::move(client),
-                     announce](shard& sh) {
-    auto it = sh.channels.find(channel);
-    if (it == sh.channels.end()) return;
-    channel_state& st = it->second;
-    const core::presence_member* m = st.presence.find(client);
-    if (!m) return;
-    std::string user = m->user;
-    bool last = *st.presence.leave(client);
-    if (!announce) return;
-    fan_out(st.refs, make_presence_event(event_kind::leave, channel,
+  on_shard(channel,
+           [this, channel = std::move(channel), client = std::move(client), announce](shard& sh) {
+             auto it = sh.channels.find(channel);
+             if (it == sh.channels.end()) return;
+             channel_state& st = it->second;
+             const core::presence_member* m = st.presence.find(client);
+             if (!m) return;
+             std::string user = m->user;
+             bool last = *st.presence.leave(client);
+             if (!announce) return;
+             fan_out(sh, st.refs,
+                     make_presence_event(event_kind::leave, channel,
                                          protocol::leave_envelope(channel, client, user, last)));
-  });
+           });
 }
 
 void memory_broker::presence(worker_id from, std::string channel, std::size_t max_members,
@@ -188,7 +189,7 @@ void memory_broker::presence(worker_id from, std::string channel, std::size_t ma
       res.clients = p.clients();
       res.users = p.users();
     }
-    on_worker(from, [h = std::move(h), res = std::move(res)]() mutable { h(std::move(res)); });
+    sh.outbox.run(from, [h = std::move(h), res = std::move(res)]() mutable { h(std::move(res)); });
   });
 }
 
@@ -203,7 +204,7 @@ void memory_broker::subscribe(worker_id from, std::string channel,
     subscribe_result res;
     res.pos = core::position{st.epoch, st.offset};
     if (since) res.recovered = replay_since(st, *since, res.replay, channel);
-    on_worker(from, [h = std::move(h), res = std::move(res)]() mutable { h(std::move(res)); });
+    sh.outbox.run(from, [h = std::move(h), res = std::move(res)]() mutable { h(std::move(res)); });
   });
 }
 
@@ -226,7 +227,8 @@ void memory_broker::history(worker_id from, std::string channel,
     // an unknown channel answers empty, with no epoch yet.
     auto it = sh.channels.find(channel);
     if (it == sh.channels.end()) {
-      on_worker(from, [h = std::move(h), res = std::move(res)]() mutable { h(std::move(res)); });
+      sh.outbox.run(from,
+                    [h = std::move(h), res = std::move(res)]() mutable { h(std::move(res)); });
       return;
     }
     channel_state& st = it->second;
@@ -238,7 +240,7 @@ void memory_broker::history(worker_id from, std::string channel,
       st.history.read_after(0, limit, res.messages);
     else
       st.history.read_last(limit, res.messages);
-    on_worker(from, [h = std::move(h), res = std::move(res)]() mutable { h(std::move(res)); });
+    sh.outbox.run(from, [h = std::move(h), res = std::move(res)]() mutable { h(std::move(res)); });
   });
 }
 
@@ -279,11 +281,13 @@ void memory_broker::channels(worker_id from, std::string pattern, channels_handl
   collect_channels(from, 0, std::move(pattern), {}, std::move(h));
 }
 
-// Visits the shards one after another (no shared state between threads), then answers.
+// Visits the shards one after another (no shared state between threads), then answers from the
+// last one (next > 0 there: the first call posts to shard 0).
 void memory_broker::collect_channels(worker_id from, std::size_t next, std::string pattern,
                                      std::vector<channel_info> acc, channels_handler h) {
   if (next == shards_.size()) {
-    on_worker(from, [h = std::move(h), acc = std::move(acc)]() mutable { h(std::move(acc)); });
+    shards_[next - 1]->outbox.run(
+        from, [h = std::move(h), acc = std::move(acc)]() mutable { h(std::move(acc)); });
     return;
   }
   boost::asio::post(executors_[next], [this, from, next, pattern = std::move(pattern),

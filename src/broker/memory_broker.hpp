@@ -1,7 +1,8 @@
 // The embedded in-memory broker: channels are sharded over the workers by a hash of their
 // name; a channel's state (epoch, offset, history, which workers subscribe) lives on its shard's
 // worker and is touched only there, so no lock guards it (STYLE habit 4). Calls are posted to
-// the shard; results and deliveries are posted back to the calling/subscribed workers.
+// the shard; results and deliveries go back to the calling/subscribed workers through the
+// shard's worker_outbox (batched per loop turn).
 // Positions: a channel gets a random epoch when it is created in this process, so a restart
 // changes every epoch and resuming clients see a gap instead of a silent reset.
 #pragma once
@@ -59,12 +60,10 @@ class memory_broker final : public broker {
   worker_id shard_of(std::string_view channel) const;
   template <typename F>
   void on_shard(std::string_view channel, F&& f);
-  template <typename F>
-  void on_worker(worker_id w, F&& f);
   void schedule_sweep(worker_id s, std::chrono::milliseconds interval,
                       std::chrono::milliseconds idle_limit);
   void sweep(shard& sh, std::chrono::milliseconds idle_limit);
-  void fan_out(const std::vector<std::uint32_t>& refs, const message_ptr& msg);
+  void fan_out(shard& sh, const std::vector<std::uint32_t>& refs, const message_ptr& msg);
   void collect_channels(worker_id from, std::size_t next, std::string pattern,
                         std::vector<channel_info> acc, channels_handler h);
 
