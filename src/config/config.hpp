@@ -68,6 +68,11 @@ struct limits_options {
   std::size_t client_publish_rate = 1000;   // publishes per second per WebSocket; 0 = no limit
 };
 
+// [delivery]
+struct delivery_options {
+  duration flush_interval{0};  // shortest time between two flushes of one worker; 0 = at once
+};
+
 // [auth]
 struct auth_options {
   std::string jwt_secret;      // HS256; empty = HS256 tokens refused
@@ -114,6 +119,7 @@ struct config {
   sse_options sse;
   longpoll_options longpoll;
   limits_options limits;
+  delivery_options delivery;
   auth_options auth;
   redis_options redis;
   demo_options demo;

@@ -189,6 +189,10 @@ void read_limits(table_reader& t, limits_options& o) {
   t.get("client_publish_rate", o.client_publish_rate, rate_range);
 }
 
+void read_delivery(table_reader& t, delivery_options& o) {
+  t.get("flush_interval", o.flush_interval, flush_interval_range);
+}
+
 void read_auth(table_reader& t, auth_options& o) {
   t.get("jwt_secret", o.jwt_secret);
   t.get("jwt_public_key", o.jwt_public_key);
@@ -266,6 +270,7 @@ void read_toml(const toml::table& document, config& c) {
   read_section(top, "sse", c.sse, read_sse);
   read_section(top, "longpoll", c.longpoll, read_longpoll);
   read_section(top, "limits", c.limits, read_limits);
+  read_section(top, "delivery", c.delivery, read_delivery);
   read_section(top, "auth", c.auth, read_auth);
   read_section(top, "redis", c.redis, read_redis);
   read_section(top, "demo", c.demo, read_demo);

@@ -37,6 +37,7 @@ inline constexpr int_range threads_range{0, 256};
 inline constexpr duration max_duration = std::chrono::hours(24 * 365);
 inline constexpr duration_range positive_duration{duration(1), max_duration};
 inline constexpr duration_range any_duration{duration(0), max_duration};
+inline constexpr duration_range flush_interval_range{duration(0), std::chrono::seconds(1)};
 
 inline bool contains(int_range r, std::int64_t v) {
   return v >= r.min && v <= r.max;

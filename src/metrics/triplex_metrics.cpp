@@ -38,6 +38,9 @@ server_metrics::server_metrics()
       longpoll_batch_truncated(
           registry_.add_counter("triplex_longpoll_batch_truncated_total",
                                 "Long-poll answers cut at longpoll.batch_limit messages.")),
+      flushes_delayed(registry_.add_counter(
+          "triplex_flushes_delayed_total",
+          "Worker flushes that waited for delivery.flush_interval to pass since the last one.")),
       history_evicted(registry_, "triplex_history_evicted_total",
                       "Messages removed from channel history, by cause (history_size or "
                       "history_ttl)."),

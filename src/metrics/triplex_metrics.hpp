@@ -168,6 +168,7 @@ class server_metrics {
   counter& longpoll_timeouts;                         // triplex_longpoll_timeouts_total
   counter& longpoll_timeout_capped;                   // ..._longpoll_timeout_capped_total
   counter& longpoll_batch_truncated;                  // ..._longpoll_batch_truncated_total
+  counter& flushes_delayed;                           // triplex_flushes_delayed_total
   labelled<counter, eviction_cause> history_evicted;  // triplex_history_evicted_total
   gauge& history_messages;                            // triplex_history_messages
 

@@ -90,6 +90,7 @@ transport::settings settings_from_config(const config::config& cfg) {
   s.max_subscriptions = cfg.limits.max_subscriptions_per_connection;
   s.max_presence_members = cfg.limits.max_presence_members;
   s.client_publish_rate = cfg.limits.client_publish_rate;
+  s.flush_interval = cfg.delivery.flush_interval;
   // The config outlives every worker (the server owns both), so capturing it is safe.
   s.rules_for = [&cfg](std::string_view channel) {
     const auto& o = cfg.options_for_channel(channel);

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -59,7 +60,7 @@ class flushable {
 struct worker_context {
   worker_context(broker::worker_id id_, boost::asio::io_context& io_, const settings& s,
                  metrics::server_metrics& m, server_state& st)
-      : id(id_), io(io_), hub(&m), cfg(&s), metrics(&m), state(&st) {}
+      : id(id_), io(io_), hub(&m), cfg(&s), metrics(&m), state(&st), flush_timer_(io_) {}
 
   broker::worker_id id;
   boost::asio::io_context& io;
@@ -74,17 +75,31 @@ struct worker_context {
   std::vector<char> scratch = std::vector<char>(64 * 1024);
 
   // Flushes `f` once the handlers already queued on this worker have run: one post per worker
-  // and turn, however many connections take part.
+  // and turn, however many connections take part. With settings::flush_interval, a flush that
+  // would follow the previous one sooner than that waits for it (a timer), so that under load
+  // more messages share each write; an idle worker still flushes at once.
   void defer_flush(std::shared_ptr<flushable> f) {
     to_flush_.push_back(std::move(f));
     if (flush_posted_) return;
     flush_posted_ = true;
+    if (cfg->flush_interval.count() > 0) {
+      auto due = last_flush_ + cfg->flush_interval;
+      if (std::chrono::steady_clock::now() < due) {
+        metrics->flushes_delayed.inc();
+        flush_timer_.expires_at(due);
+        flush_timer_.async_wait([this](boost::system::error_code ec) {
+          if (!ec) run_flush();
+        });
+        return;
+      }
+    }
     boost::asio::post(io, [this] { run_flush(); });
   }
 
  private:
   void run_flush() {
     flush_posted_ = false;
+    if (cfg->flush_interval.count() > 0) last_flush_ = std::chrono::steady_clock::now();
     flushing_.swap(to_flush_);
     for (auto& f : flushing_)
       f->flush();
@@ -94,6 +109,8 @@ struct worker_context {
   std::vector<std::shared_ptr<flushable>> to_flush_;
   std::vector<std::shared_ptr<flushable>> flushing_;
   bool flush_posted_ = false;
+  boost::asio::steady_timer flush_timer_;
+  std::chrono::steady_clock::time_point last_flush_;
 };
 
 }  // namespace triplex::transport

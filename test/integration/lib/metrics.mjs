@@ -10,6 +10,8 @@ export const METRIC = {
   connections: (transport) => ['triplex_connections', { transport }],
   /** Keep-alive HTTP connections closed after http.idle_timeout without a request. */
   httpIdleCloses: () => ['triplex_http_idle_closes_total', {}],
+  /** Worker flushes held back by delivery.flush_interval. */
+  flushesDelayed: () => ['triplex_flushes_delayed_total', {}],
 };
 
 /** Reasons of triplex_rejected_total the tests expect to see counted. */

@@ -356,6 +356,9 @@ outbound_queue_bytes = 4096
 max_subscriptions_per_connection = 3
 max_connections = 9
 
+[delivery]
+flush_interval = "10ms"
+
 [auth]
 jwt_secret = "s"
 leeway = "0s"
@@ -386,6 +389,7 @@ url = "redis://127.0.0.1:6379/0"
   EXPECT_EQ(c.limits.outbound_queue_bytes, 4096u);
   EXPECT_EQ(c.limits.max_subscriptions_per_connection, 3u);
   EXPECT_EQ(c.limits.max_connections, 9u);
+  EXPECT_EQ(c.delivery.flush_interval, 10ms);
   EXPECT_EQ(c.auth.jwt_secret, "s");
   EXPECT_EQ(c.auth.leeway, 0ms);
   EXPECT_EQ(c.redis.url, "redis://127.0.0.1:6379/0");
@@ -502,6 +506,7 @@ TEST_F(ConfigErrors, EveryBadValueNamesItsKey) {
       {"[auth]\njwt_public_key = \"/nonexistent/key.pem\"", "auth.jwt_public_key: "},
       {"[auth]\nleeway = \"5\"", "auth.leeway: "},
       {"[auth]\nleeway = \"9000h\"", "auth.leeway: "},
+      {"[delivery]\nflush_interval = \"2s\"", "delivery.flush_interval: "},
       {"[redis]\nurl = \"http://x\"", "redis.url: "},
       {"[redis]\nurl = 6379", "redis.url: "},
       {"[defaults]\nhistory_size = 1000001", "defaults.history_size: "},
