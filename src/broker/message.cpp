@@ -1,6 +1,7 @@
 // Encoding a message once for every wire format: see message.hpp.
 #include "broker/message.hpp"
 
+#include "protocol/cursor.hpp"
 #include "protocol/envelope.hpp"
 #include "protocol/permessage_deflate.hpp"
 #include "protocol/sse.hpp"
@@ -60,6 +61,19 @@ std::string_view message::ws_frame_deflated() const {
   std::call_once(deflate_once_,
                  [this] { ws_frame_deflated_ = deflated_frame(envelope(), ws_frame.size()); });
   return ws_frame_deflated_.empty() ? std::string_view(ws_frame) : ws_frame_deflated_;
+}
+
+std::string_view message::sse_event_with_own_cursor() const {
+  std::call_once(sse_id_once_, [this] {
+    std::string out = "id: ";  // cursors are base64url: no character needs filtering
+    protocol::cursor_writer w;
+    w.add(channel, pos);
+    w.append_to(out);
+    out += '\n';
+    out += sse_event;
+    sse_event_with_id_ = std::move(out);
+  });
+  return sse_event_with_id_;
 }
 
 message_ptr make_message(std::string_view channel, const core::position& pos, bool ephemeral,

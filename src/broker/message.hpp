@@ -48,9 +48,18 @@ struct message {
   // for it, once per message), later calls only read. The view lives as long as the message.
   std::string_view ws_frame_deflated() const;
 
+  // "id: <cursor>\n" then sse_event, where the cursor holds this message's channel at its
+  // position alone: what every SSE stream subscribed to just this channel sends for it, built
+  // once for all of them (lazily, like ws_frame_deflated; thread: any). Only for messages that
+  // move_position().
+  std::string_view sse_event_with_own_cursor() const;
+
   // State of ws_frame_deflated(): written once under deflate_once_, read-only afterwards.
   mutable std::once_flag deflate_once_;
   mutable std::string ws_frame_deflated_;  // empty: send ws_frame
+  // State of sse_event_with_own_cursor(), the same way.
+  mutable std::once_flag sse_id_once_;
+  mutable std::string sse_event_with_id_;
 };
 
 using message_ptr = std::shared_ptr<const message>;

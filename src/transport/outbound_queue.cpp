@@ -15,6 +15,8 @@ std::string_view chunk::bytes() const {
       return msg->ws_frame_deflated();
     case wire_part::sse_event:
       return msg->sse_event;
+    case wire_part::sse_event_with_own_cursor:
+      return msg->sse_event_with_own_cursor();
     case wire_part::envelope:
       return msg->envelope();
   }

@@ -19,7 +19,15 @@ namespace triplex::transport {
 
 // What part of a shared message a chunk sends. ws_frame_deflated: message::ws_frame_deflated(),
 // for WebSocket connections that negotiated permessage-deflate.
-enum class wire_part : std::uint8_t { own, ws_frame, ws_frame_deflated, sse_event, envelope };
+// sse_event_with_own_cursor: message::sse_event_with_own_cursor(), for SSE streams of one channel.
+enum class wire_part : std::uint8_t {
+  own,
+  ws_frame,
+  ws_frame_deflated,
+  sse_event,
+  sse_event_with_own_cursor,
+  envelope
+};
 
 struct chunk {
   broker::message_ptr msg;  // shared bytes (null for own)

@@ -57,7 +57,7 @@ struct settings {
   std::size_t max_subscriptions = 128;
   std::size_t max_presence_members = 1000;
   std::size_t client_publish_rate = 1000;  // per WebSocket connection per second; 0 = no limit
-  milliseconds flush_interval{0};  // [delivery]: shortest time between a worker's flushes
+  milliseconds flush_interval{0};          // [delivery]: shortest time between a worker's flushes
 
   std::function<channel_rules(std::string_view channel)> rules_for;
   std::shared_ptr<const authenticator> auth;  // never null once the server runs

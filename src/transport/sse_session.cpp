@@ -112,13 +112,17 @@ void sse_session::on_event(const broker::message_ptr& msg) {
 }
 
 void sse_session::send(const broker::message_ptr& msg) {
-  if (msg->moves_position()) {
+  if (!msg->moves_position()) {
+    push(chunk{msg, wire_part::sse_event, {}});
+  } else if (subs_->is_only(msg->channel, msg->pos)) {
+    push(chunk{msg, wire_part::sse_event_with_own_cursor, {}});  // shared by such streams
+  } else {
     std::string id = "id: ";  // cursors are base64url: no character needs filtering
     subs_->append_cursor(id);
     id += '\n';
     push(chunk{nullptr, wire_part::own, std::move(id)});
+    push(chunk{msg, wire_part::sse_event, {}});
   }
-  push(chunk{msg, wire_part::sse_event, {}});
   ctx_.metrics->deliveries[sse].inc();
   if (!flush_pending_ && !writer_.queue().writing()) {
     flush_pending_ = true;

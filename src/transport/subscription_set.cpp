@@ -99,6 +99,11 @@ bool subscription_set::accept(const broker::message& msg) {
   return true;
 }
 
+bool subscription_set::is_only(std::string_view channel, const core::position& pos) const {
+  return entries_.size() == 1 && entries_[0].active && entries_[0].channel == channel &&
+         entries_[0].pos == pos;
+}
+
 void subscription_set::append_cursor(std::string& out) const {
   protocol::cursor_writer w;
   for (const entry& e : entries_) {

@@ -52,6 +52,10 @@ class subscription_set {
   // Records that `msg` is delivered; false when it is a duplicate or not subscribed.
   bool accept(const broker::message& msg);
 
+  // True when the set is one active subscription to `channel`, at `pos`: its cursor is then the
+  // cursor of that channel and position alone.
+  bool is_only(std::string_view channel, const core::position& pos) const;
+
   // Appends the cursor of the subscriptions to `out` (no copies of the positions): active ones
   // at their position, pending ones at the position they resume from (so a reconnect in that
   // window skips nothing); pending ones that start now are left out.

@@ -388,5 +388,27 @@ TEST_F(SubscriptionSet, PositionsListActiveSubscriptionsInSubscriptionOrder) {
   EXPECT_EQ(pos[2].channel, "d");
 }
 
+// An SSE stream of one channel sends the message's shared "id: <cursor>" + event instead of its
+// own id line: valid only while the set's cursor is exactly that channel at that position.
+TEST_F(SubscriptionSet, AOneChannelSetsCursorIsTheMessagesOwnCursor) {
+  auto set = make_set();
+  set->subscribe("c", std::nullopt, [](broker::subscribe_result&) {});
+  run();
+  std::string e = set->position_of("c")->epoch;
+  auto m = msg("c", {e, 1});
+  EXPECT_FALSE(set->is_only("c", m->pos)) << "not at that position yet";
+  ASSERT_TRUE(set->accept(*m));
+  ASSERT_TRUE(set->is_only("c", m->pos));
+  std::string own = "id: ";
+  set->append_cursor(own);
+  own += '\n';
+  EXPECT_EQ(m->sse_event_with_own_cursor(), own + m->sse_event);
+
+  set->subscribe("d", std::nullopt, [](broker::subscribe_result&) {});
+  EXPECT_FALSE(set->is_only("c", m->pos)) << "a pending second channel is in the cursor too";
+  run();
+  EXPECT_FALSE(set->is_only("c", m->pos));
+}
+
 }  // namespace
 }  // namespace triplex::transport
