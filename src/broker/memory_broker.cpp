@@ -141,8 +141,12 @@ void memory_broker::publish(worker_id from, publish_request req, publish_handler
 
 void memory_broker::fan_out(shard& sh, const std::vector<std::uint32_t>& refs,
                             const message_ptr& msg) {
+  // Other workers first: the hand-over to them is then posted before this worker's own flush
+  // (which the local delivery schedules), so they write in parallel with it, not after it.
+  const worker_id self = sh.outbox.self();
   for (worker_id w = 0; w < refs.size(); ++w)
-    if (refs[w] > 0) sh.outbox.deliver(w, msg);
+    if (refs[w] > 0 && w != self) sh.outbox.deliver(w, msg);
+  if (refs[self] > 0) sh.outbox.deliver(self, msg);
 }
 
 void memory_broker::join(worker_id, std::string channel, core::presence_member member,

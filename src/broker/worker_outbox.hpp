@@ -27,6 +27,8 @@ class worker_outbox {
   // task() on worker `to`.
   void run(worker_id to, std::function<void()> task);
 
+  worker_id self() const { return self_; }
+
  private:
   struct item {
     message_ptr msg;             // a delivery when set
