@@ -80,3 +80,27 @@ test('a connection that keeps asking outlives many idle timeouts', T(), async ()
   assert.equal(c.closedAt, null, `open after ${rounds} requests spread over ${rounds * IDLE_MS / 3} ms`);
   c.destroy();
 });
+
+test('a request pipelined behind a held long-poll is answered after the poll', T(), async () => {
+  const c = await RawConn.connect(server);
+  const channel = uniq('pipe-lp');
+  await c.write(`GET /poll?channel=${channel}&timeout=10 HTTP/1.1\r\nHost: ${server.host}\r\n\r\n` +
+    `GET /healthz HTTP/1.1\r\nHost: ${server.host}\r\n\r\n`);
+  await server.waitMetric(METRIC.connections('longpoll'), (v) => v >= 1);
+  await server.apiPublish(channel, { n: 1 });
+  await c.waitFor((d) => responses(d.toString('latin1')).length === 2);
+  const [poll, health] = responses(c.data.toString('latin1'));
+  assert.equal(poll.status, 200);
+  assert.equal(JSON.parse(poll.body).messages[0].data.n, 1);
+  assert.equal(health.status, 200);
+  assert.equal(JSON.parse(health.body).status, 'ok');
+  c.destroy();
+});
+
+test('a long-poll whose client goes away is released at once', T(), async () => {
+  const c = await RawConn.connect(server);
+  await c.write(`GET /poll?channel=${uniq('gone')}&timeout=60 HTTP/1.1\r\nHost: ${server.host}\r\n\r\n`);
+  await server.waitMetric(METRIC.connections('longpoll'), (v) => v >= 1);
+  c.destroy();
+  await server.waitMetric(METRIC.connections('longpoll'), (v) => v === 0);
+});
