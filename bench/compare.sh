@@ -6,6 +6,8 @@
 #      delivered message, per transport
 #   c  N subscribers each on its own channel (WebSocket), closed-loop: accepted publishes/s
 #   d  N idle WebSocket and SSE connections: server RSS per connection
+#   e  b again, Triplex only, with [delivery] flush_interval = --flush-interval (compared with
+#      nchan's runs of b): what trading a little latency for fewer writes buys
 # Triplex runs with --threads T against nginx with T worker processes, for each T of --threads.
 # Every run starts fresh servers (so memory and caches do not carry over), alternates which
 # server goes first, and appends one JSON line to results.jsonl; bench/summarize.py prints the
@@ -24,7 +26,8 @@ reps=3
 duration=3
 hold=2
 threads_list="1 2"
-scenarios="a b c d"
+scenarios="a b c d e"
+flush_ms=10
 subs_a=1000 subs_b=1000 subs_c=5000 conns_d=10000
 rate_a=50
 closed_b=8 window_b=64
@@ -41,7 +44,8 @@ usage: bench/compare.sh [options]
   --duration S      seconds of publishing per run in a, b, c (default $duration)
   --hold S          seconds idle connections are held in d (default $hold)
   --threads "1 2"   Triplex threads = nginx workers to compare (default "$threads_list")
-  --scenarios "a b c d"
+  --scenarios "a b c d e"
+  --flush-interval MS   Triplex's [delivery] flush_interval in scenario e (default $flush_ms)
   --subs-a N --subs-b N --subs-c N --conns-d N   sizes (default $subs_a $subs_b $subs_c $conns_d)
   --lg-threads N    load generator threads (default $lg_threads)
   --build DIR       build directory with triplex and triplex_loadgen (default build-bench)
@@ -60,6 +64,7 @@ while [ $# -gt 0 ]; do
     --hold) hold="$2"; shift 2 ;;
     --threads) threads_list="$2"; shift 2 ;;
     --scenarios) scenarios="$2"; shift 2 ;;
+    --flush-interval) flush_ms="$2"; shift 2 ;;
     --subs-a) subs_a="$2"; shift 2 ;;
     --subs-b) subs_b="$2"; shift 2 ;;
     --subs-c) subs_c="$2"; shift 2 ;;
@@ -141,12 +146,16 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# Starts Triplex with $1 threads; sets server_pids, server_port, server_main_pid.
+# Starts Triplex with $1 threads (and the config file $triplex_config, when set); sets
+# server_pids, server_port, server_main_pid.
+triplex_config=""
 start_triplex() {
   local threads="$1" log_file="$tmp/triplex.out"
+  local config_args=()
+  [ -n "$triplex_config" ] && config_args=(--config "$triplex_config")
   : >"$log_file"
-  "$triplex_bin" --listen 127.0.0.1:0 --api-key "$api_key" --threads "$threads" \
-    >"$log_file" 2>&1 &
+  "$triplex_bin" "${config_args[@]}" --listen 127.0.0.1:0 --api-key "$api_key" \
+    --threads "$threads" >"$log_file" 2>&1 &
   server_main_pid=$!
   started_pids+=("$server_main_pid")
   server_port=""
@@ -295,6 +304,13 @@ for rep in $(seq "$reps"); do
         c) run_pair "$rep" "$threads" c ws --subs "$subs_c" --channels each \
              --closed "$closed_c" --window "$window_c" --duration "$duration" \
              --source-ips "$source_ips" ;;
+        e) printf '[delivery]\nflush_interval = "%sms"\n' "$flush_ms" >"$tmp/flush.toml"
+           triplex_config="$tmp/flush.toml"
+           for t in ws sse lp; do
+             run_one triplex "$threads" e "$rep" "$t" --subs "$subs_b" --closed "$closed_b" \
+               --window "$window_b" --duration "$duration"
+           done
+           triplex_config="" ;;
         d) for t in ws sse; do
              run_pair "$rep" "$threads" d "$t" --subs "$conns_d" --duration "$hold" --settle 1 \
                --source-ips "$source_ips"

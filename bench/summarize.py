@@ -56,6 +56,12 @@ METRICS = {
         ("accepted publishes/s", "pub_per_s", ">= 2x nchan", lambda t, n, tr: t >= 2 * n),
         ("server CPU ns/publish", "server_ns_per_publish", "", None),
     ],
+    "e": [
+        ("deliveries/s", "deliveries_per_s", "", None),
+        ("server CPU ns/delivery", "server_ns_per_delivery", "", None),
+        ("latency p50 (us)", "lat_us_p50", "", None),
+        ("latency p99 (us)", "lat_us_p99", "", None),
+    ],
     "d": [
         ("server RSS bytes/conn", "rss_per_conn_bytes", "<= 4096 B",
          lambda t, n, tr: t <= 4096),
@@ -66,7 +72,11 @@ TITLES = {
     "b": "b: closed-loop fan-out",
     "c": "c: one channel per sub",
     "d": "d: idle connections",
+    "e": "e: b, Triplex flush_interval",
 }
+
+# Scenarios Triplex runs alone, compared with nchan's runs of another scenario.
+NCHAN_OF = {"e": "b"}
 
 
 def main():
@@ -76,7 +86,7 @@ def main():
     print("|---|---|---|---|---|---|---|---|---|")
     for scenario, transport, threads in keys:
         tx = groups.get((scenario, transport, threads, "triplex"), [])
-        nc = groups.get((scenario, transport, threads, "nchan"), [])
+        nc = groups.get((NCHAN_OF.get(scenario, scenario), transport, threads, "nchan"), [])
         for label, key, target, check in METRICS.get(scenario, []):
             t, n = median(tx, key), median(nc, key)
             ratio = t / n if t is not None and n else None
@@ -98,7 +108,7 @@ def main():
     print("| load generator (median per run) | server | CPU util of its threads | ns/delivery | server ns/delivery | warnings |")
     print("|---|---|---|---|---|---|")
     for scenario, transport, threads in keys:
-        if scenario not in ("a", "b", "c"):
+        if scenario not in ("a", "b", "c", "e"):
             continue
         for server in ("triplex", "nchan"):
             runs = groups.get((scenario, transport, threads, server), [])
