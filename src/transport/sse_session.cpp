@@ -154,7 +154,12 @@ void sse_session::do_write() {
       self->socket_.shutdown(tcp::socket::shutdown_send, ignored);
       return;
     }
-    self->do_write();
+    if (self->ending_) return self->do_write();
+    // What was queued meanwhile leaves with the worker's next flush (see ws_connection).
+    if (!self->writer_.queue().empty() && !self->flush_pending_) {
+      self->flush_pending_ = true;
+      self->ctx_.defer_flush(self);
+    }
   });
 }
 
