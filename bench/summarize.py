@@ -112,6 +112,8 @@ def main():
             continue
         for server in ("triplex", "nchan"):
             runs = groups.get((scenario, transport, threads, server), [])
+            if not runs:
+                continue
             warns = sorted({r["warning"] for r in runs if r.get("warning")})
             print(f"| {scenario} {transport} t{threads} | {server} | {fmt(100 * (median(runs, 'loadgen_util') or 0), '%')} "
                   f"| {fmt(median(runs, 'loadgen_ns_per_delivery'))} "
