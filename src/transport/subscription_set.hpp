@@ -40,6 +40,13 @@ class subscription_set {
 
   std::size_t size() const { return entries_.size(); }
   bool contains(std::string_view channel) const;
+  // The first subscribed channel (active or pending) for which `pred(channel)` holds, or null.
+  template <typename Pred>
+  const std::string* find_channel(Pred pred) const {
+    for (const entry& e : entries_)
+      if (pred(std::string_view(e.channel))) return &e.channel;
+    return nullptr;
+  }
 
   // Starts a subscription; `done` runs on this worker once the broker has answered (not if the
   // channel was unsubscribed meanwhile or the owner is gone); it must pass each replayed

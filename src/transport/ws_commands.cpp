@@ -162,6 +162,20 @@ std::string identity_json(const std::string& client, const identity& who) {
 
 }  // namespace
 
+// A new identity must allow every channel the connection is subscribed to: a token with a
+// narrower `channels` claim (or of an anonymous connection that subscribed to what anonymous
+// users may) is refused with 403 naming the first such channel, so subscriptions never outlive
+// the token that allowed them. Returns whether the reply was sent.
+bool ws_connection::refuse_narrower(const protocol::command& cmd, const identity& next) {
+  const std::string* denied = subs_->find_channel(
+      [&](std::string_view channel) { return !may_subscribe(*ctx_.cfg, next, channel); });
+  if (!denied) return false;
+  ctx_.metrics->rejected[reason::forbidden].inc();
+  reply_error(cmd.id, core::status::forbidden,
+              "the token does not allow channel " + *denied + ": unsubscribe from it first");
+  return true;
+}
+
 // Authenticates a connection that came without a token (spec §3.1 `connect`).
 void ws_connection::do_connect(const protocol::command& cmd) {
   if (who_.authenticated)
@@ -171,6 +185,7 @@ void ws_connection::do_connect(const protocol::command& cmd) {
     ctx_.metrics->rejected[r.reason].inc();
     return reply_error(cmd.id, core::status::unauthorized, r.who ? "empty token" : r.message);
   }
+  if (refuse_narrower(cmd, *r.who)) return;
   set_identity(std::move(*r.who));
   reply(cmd, identity_json(client_id_, who_));
 }
@@ -186,6 +201,7 @@ void ws_connection::do_refresh(const protocol::command& cmd) {
     ctx_.metrics->rejected[reason::forbidden].inc();
     return reply_error(cmd.id, core::status::forbidden, "a refresh must keep the same user");
   }
+  if (refuse_narrower(cmd, *r.who)) return;
   set_identity(std::move(*r.who));
   reply(cmd, identity_json(client_id_, who_));
 }

@@ -89,6 +89,7 @@ class ws_connection : public std::enable_shared_from_this<ws_connection>,
   void do_connect(const protocol::command& cmd);
   void do_presence(const protocol::command& cmd);
   void do_refresh(const protocol::command& cmd);
+  bool refuse_narrower(const protocol::command& cmd, const identity& next);
   // Replies 403 and returns false when this connection may not read `channel`.
   bool check_read(const protocol::command& cmd);
 

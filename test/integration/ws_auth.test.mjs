@@ -122,3 +122,33 @@ test('/api/disconnect closes every connection of a user', T(), async () => {
   assert.deepEqual(await other.call('ping'), {});
   other.close();
 });
+
+test('a refresh or connect whose token no longer allows a subscribed channel is refused', T(), async () => {
+  const doc = uniq('doc', 'private');
+  const other = uniq('other', 'private');
+  const c = await withToken(token({ sub: 'fay', channels: [doc, other] }), 'narrowing');
+  await c.subscribe(doc);
+  await c.subscribe(other);
+  const narrower = token({ sub: 'fay', channels: [doc] });
+  const refused = await server.expectIncrease(METRIC.rejected('forbidden'),
+    () => c.request('refresh', { token: narrower }));
+  assert.equal(refused.error?.code, 403);
+  assert.match(refused.error.message, new RegExp(other));
+  // Still subscribed under the old token: messages of both channels arrive.
+  const p = await server.apiPublish(other, { still: true });
+  assert.equal((await c.nextOn(other)).offset, p.offset);
+  // After unsubscribing, the same narrower token is accepted, and the other channel is gone.
+  await c.call('unsubscribe', { channel: other });
+  assert.ok((await c.call('refresh', { token: narrower })).expires);
+  assert.equal((await c.request('subscribe', { channel: other })).error?.code, 403);
+  c.close();
+
+  // connect: an anonymous connection subscribed to a public channel, then a token without it.
+  const pub = uniq('pub');
+  const anon = await WsClient.connect(server, { label: 'anon-narrowing' });
+  await anon.subscribe(pub);
+  const r = await anon.request('connect', { token: token({ sub: 'gus', channels: [doc] }) });
+  assert.equal(r.error?.code, 403);
+  assert.equal((await anon.call('connect', { token: token({ sub: 'gus' }) })).user, 'gus');
+  anon.close();
+});
