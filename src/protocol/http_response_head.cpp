@@ -59,11 +59,11 @@ void append_header(std::string_view name, std::string_view value, std::string& o
   out.append("\r\n");
 }
 
-bool has_body(unsigned status) {
+}  // namespace
+
+bool response_has_body(unsigned status) {
   return status >= 200 && status != 204 && status != 304;
 }
-
-}  // namespace
 
 void append_response_head(const http_response& res, bool keep_alive, std::string_view cors_origin,
                           std::string& out) {
@@ -73,7 +73,7 @@ void append_response_head(const http_response& res, bool keep_alive, std::string
   out.append(reason_phrase(res.status));
   out.append("\r\nServer: triplex\r\n");
   append_header("Content-Type", res.content_type, out);
-  if (has_body(res.status)) {
+  if (response_has_body(res.status)) {
     out.append("Content-Length: ");
     append_number(res.body.size(), out);
     out.append("\r\n");

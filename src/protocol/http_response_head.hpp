@@ -9,6 +9,9 @@
 
 namespace triplex::protocol {
 
+// Whether a response with `status` has a body (RFC 9110: not 1xx, 204, 304).
+bool response_has_body(unsigned status);
+
 // The reason phrase of `status` (RFC 9110 section 15), "" for a code the server never sends.
 std::string_view reason_phrase(unsigned status);
 

@@ -346,6 +346,7 @@ void http_session::respond(protocol::http_response res, bool keep_alive) {
   head_.clear();
   protocol::append_response_head(res, keep_alive, cors_origin_, head_);
   body_ = std::move(res.body);
+  if (!protocol::response_has_body(res.status)) body_.clear();  // would desync the stream
   writing_ = true;
   set_deadline(ctx_.cfg->idle_timeout);
   std::array<boost::asio::const_buffer, 2> buffers{boost::asio::buffer(head_),

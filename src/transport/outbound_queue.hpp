@@ -40,6 +40,10 @@ struct chunk {
 
 enum class push_result { queued, dropped, overflow };
 
+// What one write takes at most (start_write's defaults).
+inline constexpr std::size_t max_write_chunks = 64;
+inline constexpr std::size_t max_write_bytes = 256 * 1024;
+
 class outbound_queue {
  public:
   explicit outbound_queue(std::size_t limit_bytes) : limit_(limit_bytes) {}
@@ -53,8 +57,8 @@ class outbound_queue {
 
   // Takes up to `max_chunks` waiting chunks into the write in flight; fills `out` with their
   // bytes. Returns false when nothing waits or a write is already in flight.
-  bool start_write(std::vector<std::string_view>& out, std::size_t max_chunks = 64,
-                   std::size_t max_bytes = 256 * 1024);
+  bool start_write(std::vector<std::string_view>& out, std::size_t max_chunks = max_write_chunks,
+                   std::size_t max_bytes = max_write_bytes);
 
   // Drops every chunk not yet in a write (before the last words of a slow consumer).
   void clear_pending();
@@ -65,6 +69,11 @@ class outbound_queue {
   bool writing() const { return !writing_.empty(); }
   bool empty() const { return writing_.empty() && head_ == waiting_.size(); }
   std::size_t queued_bytes() const { return bytes_; }
+  // True when, with no write in flight, more waits than one write takes (a backlog that
+  // should keep the socket busy rather than wait for the next flush).
+  bool backlogged() const {
+    return !writing() && (waiting_.size() - head_ > max_write_chunks || bytes_ > max_write_bytes);
+  }
 
  private:
   bool coalesce(chunk& c);

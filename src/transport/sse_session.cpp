@@ -154,7 +154,7 @@ void sse_session::do_write() {
       self->socket_.shutdown(tcp::socket::shutdown_send, ignored);
       return;
     }
-    if (self->ending_) return self->do_write();
+    if (self->ending_ || self->writer_.queue().backlogged()) return self->do_write();
     // What was queued meanwhile leaves with the worker's next flush (see ws_connection).
     if (!self->writer_.queue().empty() && !self->flush_pending_) {
       self->flush_pending_ = true;
@@ -206,7 +206,13 @@ void sse_session::end_stream(bool flush) {
   ending_ = true;
   subs_->unsubscribe_all();
   heartbeat_.cancel();
-  if (flush && !writer_.queue().writing()) socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  // What is queued goes out first (a flush may be pending): the write's completion shuts down.
+  if (flush && !writer_.queue().writing()) {
+    if (writer_.queue().empty())
+      socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    else
+      do_write();
+  }
   if (!flush) return;
   // A reader that never takes the rest, or never closes after our end, is cut off.
   heartbeat_.expires_after(close_deadline);

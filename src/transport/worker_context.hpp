@@ -88,7 +88,8 @@ struct worker_context {
         metrics->flushes_delayed.inc();
         flush_timer_.expires_at(due);
         flush_timer_.async_wait([this](boost::system::error_code ec) {
-          if (!ec) run_flush();
+          if (!ec) return run_flush();
+          flush_posted_ = false;  // cancelled (shutdown): a later request may post again
         });
         return;
       }

@@ -111,9 +111,10 @@ void ws_connection::do_write() {
       self->socket_.shutdown(tcp::socket::shutdown_send, ignored);
       return;
     }
-    if (self->closing_) return self->do_write();
+    if (self->closing_ || self->writer_.queue().backlogged()) return self->do_write();
     // What was queued meanwhile leaves with the worker's next flush, together with whatever
-    // else arrives before it (and after delivery.flush_interval, when set).
+    // else arrives before it (and after delivery.flush_interval, when set); a backlog of more
+    // than one write keeps writing at once, so the interval never caps throughput.
     if (!self->writer_.queue().empty() && !self->flush_pending_) {
       self->flush_pending_ = true;
       self->ctx_.defer_flush(self);

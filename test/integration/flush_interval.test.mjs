@@ -10,7 +10,8 @@ const INTERVAL_MS = scaled(500);
 let server;
 
 before(async () => {
-  server = await startServer({ config: { threads: 1, delivery: { flush_interval: `${INTERVAL_MS}ms` } } });
+  server = await startServer({ config: { threads: 1, delivery: { flush_interval: `${INTERVAL_MS}ms` },
+    defaults: { history_size: 1000 } } });
 });
 
 after(async () => {
@@ -50,5 +51,23 @@ test('messages published right after a flush wait for the interval, then all arr
   } finally {
     ws.close();
     sse.close();
+  }
+});
+
+test('a backlog of more than one write is not held back by the interval (a long replay)', T(), async () => {
+  const ch = uniq('replay');
+  const first = await server.apiPublish(ch, { n: 1 });
+  for (let n = 2; n <= 300; n++) await server.apiPublish(ch, { n });
+  const ws = await WsClient.connect(server, { label: 'replay-ws' });
+  try {
+    const started = Date.now();
+    await ws.subscribe(ch, { epoch: first.epoch, offset: 0 });
+    const got = await ws.takeOn(ch, 300, scaled(10000));
+    const took = Date.now() - started;
+    assert.deepEqual(got.map((e) => e.data.n), Array.from({ length: 300 }, (_, i) => i + 1));
+    // 300 messages are 5 writes of at most 64: one interval per write would be ~4 intervals.
+    assert.ok(took < INTERVAL_MS * 3, `replay of 300 took ${took} ms (interval ${INTERVAL_MS} ms)`);
+  } finally {
+    ws.close();
   }
 });

@@ -127,6 +127,27 @@ TEST(OutboundQueue, OneWriteInFlight) {
   EXPECT_EQ(as_strings(out), std::vector<std::string>{"second"});
 }
 
+TEST(OutboundQueue, BackloggedWhenMoreWaitsThanOneWriteTakes) {
+  outbound_queue q(1 << 24);
+  std::size_t dropped = 0;
+  for (std::size_t i = 0; i < max_write_chunks; ++i)
+    q.push(own("x"), dropped);
+  EXPECT_FALSE(q.backlogged()) << "exactly one write's worth";
+  q.push(own("x"), dropped);
+  EXPECT_TRUE(q.backlogged());
+  std::vector<std::string_view> out;
+  ASSERT_TRUE(q.start_write(out));
+  EXPECT_FALSE(q.backlogged()) << "not while a write is in flight";
+  q.finish_write();
+  EXPECT_FALSE(q.backlogged()) << "one chunk left";
+
+  q.push(own(std::string(max_write_bytes - 1, 'b')),
+         dropped);  // with the "x" left: max_write_bytes
+  EXPECT_FALSE(q.backlogged());
+  q.push(own("b"), dropped);
+  EXPECT_TRUE(q.backlogged()) << "more bytes than one write takes";
+}
+
 TEST(OutboundQueue, StartWriteCoalescesAtMostMaxChunks) {
   outbound_queue q(1 << 20);
   std::size_t dropped = 0;
