@@ -37,7 +37,6 @@ void encode(message& m, std::string_view envelope) {
   m.ws_frame.append(header.view());
   m.ws_frame.append(envelope);
   m.ws_header_size = header.size;
-  m.sse_event = protocol::sse_event(sse_type(m.kind), envelope);
 }
 
 // The compressed frame of `envelope`, or "" when compressing does not make it smaller.
@@ -63,6 +62,12 @@ std::string_view message::ws_frame_deflated() const {
   return ws_frame_deflated_.empty() ? std::string_view(ws_frame) : ws_frame_deflated_;
 }
 
+std::string_view message::sse_event() const {
+  std::call_once(sse_once_,
+                 [this] { sse_event_ = protocol::sse_event(sse_type(kind), envelope()); });
+  return sse_event_;
+}
+
 std::string_view message::sse_event_with_own_cursor() const {
   std::call_once(sse_id_once_, [this] {
     std::string out = "id: ";  // cursors are base64url: no character needs filtering
@@ -70,7 +75,7 @@ std::string_view message::sse_event_with_own_cursor() const {
     w.add(channel, pos);
     w.append_to(out);
     out += '\n';
-    out += sse_event;
+    out += sse_event();
     sse_event_with_id_ = std::move(out);
   });
   return sse_event_with_id_;

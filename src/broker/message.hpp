@@ -30,7 +30,6 @@ struct message {
 
   std::string ws_frame;  // complete unmasked WebSocket text frame carrying the envelope
   std::size_t ws_header_size = 0;
-  std::string sse_event;  // "event: <kind>\ndata: <envelope>\n\n"
 
   // Durable messages and gaps move a subscriber's position; they carry an SSE id line.
   bool moves_position() const {
@@ -48,7 +47,11 @@ struct message {
   // for it, once per message), later calls only read. The view lives as long as the message.
   std::string_view ws_frame_deflated() const;
 
-  // "id: <cursor>\n" then sse_event, where the cursor holds this message's channel at its
+  // "event: <kind>\ndata: <envelope>\n\n", built on first use (lazily, like ws_frame_deflated:
+  // a server without SSE subscribers never builds it; thread: any).
+  std::string_view sse_event() const;
+
+  // "id: <cursor>\n" then sse_event(), where the cursor holds this message's channel at its
   // position alone: what every SSE stream subscribed to just this channel sends for it, built
   // once for all of them (lazily, like ws_frame_deflated; thread: any). Only for messages that
   // move_position().
@@ -57,7 +60,9 @@ struct message {
   // State of ws_frame_deflated(): written once under deflate_once_, read-only afterwards.
   mutable std::once_flag deflate_once_;
   mutable std::string ws_frame_deflated_;  // empty: send ws_frame
-  // State of sse_event_with_own_cursor(), the same way.
+  // State of sse_event() and sse_event_with_own_cursor(), the same way.
+  mutable std::once_flag sse_once_;
+  mutable std::string sse_event_;
   mutable std::once_flag sse_id_once_;
   mutable std::string sse_event_with_id_;
 };

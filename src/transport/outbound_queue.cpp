@@ -14,7 +14,7 @@ std::string_view chunk::bytes() const {
     case wire_part::ws_frame_deflated:
       return msg->ws_frame_deflated();
     case wire_part::sse_event:
-      return msg->sse_event;
+      return msg->sse_event();
     case wire_part::sse_event_with_own_cursor:
       return msg->sse_event_with_own_cursor();
     case wire_part::envelope:

@@ -54,7 +54,7 @@ TEST(OutboundQueue, ChunkBytesAreThePartOfTheSharedMessage) {
   auto m = make_message("c", core::position{"E", 1}, false, "", R"({"a":1})");
   EXPECT_EQ((chunk{m, wire_part::ws_frame, {}}).bytes(), m->ws_frame);
   EXPECT_EQ((chunk{m, wire_part::ws_frame_deflated, {}}).bytes(), m->ws_frame_deflated());
-  EXPECT_EQ((chunk{m, wire_part::sse_event, {}}).bytes(), m->sse_event);
+  EXPECT_EQ((chunk{m, wire_part::sse_event, {}}).bytes(), m->sse_event());
   EXPECT_EQ((chunk{m, wire_part::envelope, {}}).bytes(), m->envelope());
   EXPECT_EQ(own("xyz").bytes(), "xyz");
   EXPECT_EQ((chunk{m, wire_part::ws_frame, {}}).bytes().data(), m->ws_frame.data()) << "shared";

@@ -402,7 +402,7 @@ TEST_F(SubscriptionSet, AOneChannelSetsCursorIsTheMessagesOwnCursor) {
   std::string own = "id: ";
   set->append_cursor(own);
   own += '\n';
-  EXPECT_EQ(m->sse_event_with_own_cursor(), own + m->sse_event);
+  EXPECT_EQ(m->sse_event_with_own_cursor(), own + std::string(m->sse_event()));
 
   set->subscribe("d", std::nullopt, [](broker::subscribe_result&) {});
   EXPECT_FALSE(set->is_only("c", m->pos)) << "a pending second channel is in the cursor too";
