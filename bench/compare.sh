@@ -8,6 +8,8 @@
 #   d  N idle WebSocket and SSE connections: server RSS per connection
 #   e  b again, Triplex only, with [delivery] flush_interval = --flush-interval (compared with
 #      nchan's runs of b): what trading a little latency for fewer writes buys
+#   f  c again, Triplex only, publishing --batch messages per request with POST /api/batch
+#      (nchan has no batch publish; compared with nchan's runs of c)
 # Triplex runs with --threads T against nginx with T worker processes, for each T of --threads.
 # Every run starts fresh servers (so memory and caches do not carry over), alternates which
 # server goes first, and appends one JSON line to results.jsonl; bench/summarize.py prints the
@@ -26,8 +28,9 @@ reps=3
 duration=3
 hold=2
 threads_list="1 2"
-scenarios="a b c d e"
+scenarios="a b c d e f"
 flush_ms=10
+batch_f=32 closed_f=8
 subs_a=1000 subs_b=1000 subs_c=5000 conns_d=10000
 rate_a=50
 closed_b=8 window_b=64
@@ -44,7 +47,8 @@ usage: bench/compare.sh [options]
   --duration S      seconds of publishing per run in a, b, c (default $duration)
   --hold S          seconds idle connections are held in d (default $hold)
   --threads "1 2"   Triplex threads = nginx workers to compare (default "$threads_list")
-  --scenarios "a b c d e"
+  --scenarios "a b c d e f"
+  --batch N         messages per /api/batch request in scenario f (default $batch_f)
   --flush-interval MS   Triplex's [delivery] flush_interval in scenario e (default $flush_ms)
   --subs-a N --subs-b N --subs-c N --conns-d N   sizes (default $subs_a $subs_b $subs_c $conns_d)
   --lg-threads N    load generator threads (default $lg_threads)
@@ -65,6 +69,7 @@ while [ $# -gt 0 ]; do
     --threads) threads_list="$2"; shift 2 ;;
     --scenarios) scenarios="$2"; shift 2 ;;
     --flush-interval) flush_ms="$2"; shift 2 ;;
+    --batch) batch_f="$2"; shift 2 ;;
     --subs-a) subs_a="$2"; shift 2 ;;
     --subs-b) subs_b="$2"; shift 2 ;;
     --subs-c) subs_c="$2"; shift 2 ;;
@@ -311,6 +316,9 @@ for rep in $(seq "$reps"); do
                --window "$window_b" --duration "$duration"
            done
            triplex_config="" ;;
+        f) run_one triplex "$threads" f "$rep" ws --subs "$subs_c" --channels each \
+             --closed "$closed_f" --batch "$batch_f" --window "$window_c" --duration "$duration" \
+             --source-ips "$source_ips" ;;
         d) for t in ws sse; do
              run_pair "$rep" "$threads" d "$t" --subs "$conns_d" --duration "$hold" --settle 1 \
                --source-ips "$source_ips"

@@ -62,6 +62,10 @@ METRICS = {
         ("latency p50 (us)", "lat_us_p50", "", None),
         ("latency p99 (us)", "lat_us_p99", "", None),
     ],
+    "f": [
+        ("accepted publishes/s", "pub_per_s", ">= 2x nchan", lambda t, n, tr: t >= 2 * n),
+        ("server CPU ns/publish", "server_ns_per_publish", "", None),
+    ],
     "d": [
         ("server RSS bytes/conn", "rss_per_conn_bytes", "<= 4096 B",
          lambda t, n, tr: t <= 4096),
@@ -73,10 +77,11 @@ TITLES = {
     "c": "c: one channel per sub",
     "d": "d: idle connections",
     "e": "e: b, Triplex flush_interval",
+    "f": "f: c, Triplex /api/batch",
 }
 
 # Scenarios Triplex runs alone, compared with nchan's runs of another scenario.
-NCHAN_OF = {"e": "b"}
+NCHAN_OF = {"e": "b", "f": "c"}
 
 
 def main():
@@ -108,7 +113,7 @@ def main():
     print("| load generator (median per run) | server | CPU util of its threads | ns/delivery | server ns/delivery | warnings |")
     print("|---|---|---|---|---|---|")
     for scenario, transport, threads in keys:
-        if scenario not in ("a", "b", "c", "e"):
+        if scenario not in ("a", "b", "c", "e", "f"):
             continue
         for server in ("triplex", "nchan"):
             runs = groups.get((scenario, transport, threads, server), [])

@@ -36,6 +36,7 @@ struct conn {
   int status = 0;                // status of the response being read
   std::uint32_t index = 0;       // subscriber number (or publisher number)
   std::uint32_t channel = 0;     // subscriber's channel / channel of the publish in flight
+  std::uint32_t batch = 1;       // publisher: messages in the request in flight (--batch)
   long long body_left = -1;      // Content-Length bytes still to read (-1: none given)
   std::uint64_t started_ns = 0;  // connect() time, for the connect-time histogram
   std::uint64_t sent_ns = 0;     // publisher: when the request in flight was written

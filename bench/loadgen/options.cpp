@@ -31,6 +31,8 @@ constexpr const char* usage =
   --closed K               closed loop: keep K publishes in flight ...
   --window W               ... and at most W messages published but not yet delivered (default 64)
   --pub-conns N            publisher keep-alive connections (default max(K, 2))
+  --batch N                N messages per publish request, as one Triplex POST /api/batch
+                           (closed loop; consecutive channels with --channels each)
   --max-publishes N        stop publishing after N messages (default 10000000)
   --payload N              padding bytes per message (default 0)
   --duration S             seconds of publishing; without --rate/--closed: seconds idle (default 5)
@@ -159,6 +161,8 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
       o.window = std::atoi(v.c_str());
     else if (name == "--pub-conns")
       o.pub_conns = std::atoi(v.c_str());
+    else if (name == "--batch")
+      o.batch = std::atoi(v.c_str());
     else if (name == "--max-publishes")
       o.max_publishes = std::atoll(v.c_str());
     else if (name == "--payload")
@@ -200,11 +204,13 @@ std::optional<options> parse_options(int argc, char** argv, int& exit_code) {
     return std::nullopt;
   }
   if (o.subs < 0 || o.threads < 1 || o.procs < 1 || o.window < 1 || o.connect_parallel < 1 ||
-      o.duration <= 0 || (o.rate > 0 && o.closed > 0) || o.closed < 0 || o.payload < 0) {
+      o.duration <= 0 || (o.rate > 0 && o.closed > 0) || o.closed < 0 || o.payload < 0 ||
+      o.batch < 0 || (o.batch > 0 && (nchan || o.closed == 0))) {
     std::fprintf(stderr, "triplex_loadgen: inconsistent options (see --help)\n");
     return std::nullopt;
   }
   apply_preset(o, nchan, set);
+  if (o.batch > 0 && !set[3]) o.pub_path = "/api/batch";
   if (o.channel_prefix.empty()) o.channel_prefix = "lg" + std::to_string(getpid());
   if (o.pub_conns <= 0) o.pub_conns = o.closed > 2 ? o.closed : 2;
   if (o.label.empty())

@@ -34,6 +34,7 @@ struct options {
   int closed = 0;     // closed loop: publishes in flight
   int window = 64;    // closed loop: messages published but not yet delivered to all
   int pub_conns = 0;  // publisher connections (default: closed, or 2)
+  int batch = 0;      // messages per publish request (Triplex /api/batch); 0 = one, no batch
   long long max_publishes = 10'000'000;
   int payload = 0;      // padding bytes in each message
   double duration = 5;  // seconds of publishing (or of holding idle connections)

@@ -61,6 +61,8 @@ class worker {
   void publish_tick(std::uint64_t now);
   bool window_open() const;
   void publish_on(conn& c, std::uint64_t now);
+  std::uint32_t channel_at(std::uint32_t first, std::uint32_t k) const;
+  void append_marker(std::string& out, std::uint32_t ch, std::uint64_t now);
   void on_publish_answer(conn& c, std::uint64_t now);
 
   std::string expand(std::string_view tmpl, std::uint32_t channel) const;

@@ -26,6 +26,7 @@ using method_fn = void (*)(transport::worker_context&, const protocol::http_requ
 method_fn api_method(std::string_view name) {
   if (name == "publish") return api_publish;
   if (name == "broadcast") return api_broadcast;
+  if (name == "batch") return api_batch;
   if (name == "history") return api_history;
   if (name == "channels") return api_channels;
   if (name == "info") return api_info;

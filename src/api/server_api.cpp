@@ -132,6 +132,50 @@ void api_broadcast(transport::worker_context& ctx, const protocol::http_request&
   }
 }
 
+void api_batch(transport::worker_context& ctx, const protocol::http_request& req,
+               respond_fn respond) {
+  auto parsed = protocol::parse_batch_body(req.body, ctx.cfg->max_body_bytes);
+  if (auto* err = std::get_if<protocol::command_error>(&parsed)) {
+    ctx.metrics->rejected[reason_of(*err)].inc();
+    return respond(error(err->code, err->message));
+  }
+  auto& commands = std::get<protocol::batch_request>(parsed).commands;
+  // Every answer comes back to this worker, so the shared state needs no lock.
+  struct gather {
+    std::vector<std::string> replies;
+    std::size_t left;
+    respond_fn respond;
+  };
+  auto g = std::make_shared<gather>(
+      gather{std::vector<std::string>(commands.size()), commands.size(), std::move(respond)});
+  auto finish_one = [g](std::size_t i, std::string reply) {
+    g->replies[i] = std::move(reply);
+    if (--g->left > 0) return;
+    std::string body = "{\"replies\":[";
+    for (std::size_t k = 0; k < g->replies.size(); ++k)
+      body += (k ? "," : "") + g->replies[k];
+    g->respond(json_response(body + "]}"));
+  };
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    if (auto* err = std::get_if<protocol::command_error>(&commands[i])) {
+      ctx.metrics->rejected[reason_of(*err)].inc();
+      finish_one(i, protocol::http_error_body(err->code, err->message));
+      continue;
+    }
+    auto& p = std::get<protocol::publish_request>(commands[i]);
+    count_publish(ctx, p.ephemeral);
+    broker::publish_request breq{std::move(p.channel), std::move(p.data), p.ephemeral,
+                                 std::move(p.key)};
+    ctx.broker->publish(ctx.id, std::move(breq), [finish_one, i](broker::publish_result res) {
+      if (res.status != core::status::ok)
+        return finish_one(i, protocol::http_error_body(res.status, res.error));
+      finish_one(i, "{\"publish\":" +
+                        (res.pos.offset ? protocol::position_json(res.pos) : std::string("{}")) +
+                        "}");
+    });
+  }
+}
+
 void api_history(transport::worker_context& ctx, const protocol::http_request& req,
                  respond_fn respond) {
   history_query q = parse_history_body(req.body);

@@ -14,6 +14,9 @@ void api_publish(transport::worker_context& ctx, const protocol::http_request& r
                  respond_fn respond);
 void api_broadcast(transport::worker_context& ctx, const protocol::http_request& req,
                    respond_fn respond);
+// Many publishes in one request (docs/protocol.md): one reply per command, in order.
+void api_batch(transport::worker_context& ctx, const protocol::http_request& req,
+               respond_fn respond);
 void api_history(transport::worker_context& ctx, const protocol::http_request& req,
                  respond_fn respond);
 void api_channels(transport::worker_context& ctx, const protocol::http_request& req,

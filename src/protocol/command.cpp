@@ -277,6 +277,40 @@ broadcast_request_result read_broadcast(const json::object& object, std::string_
   return bad_request(std::move(r.error()));
 }
 
+// One element of "commands": {"publish": {...}} (exactly one member).
+publish_request_result read_batch_command(const json::value& value, std::string_view source) {
+  const json::object* command = value.if_object();
+  if (command == nullptr || command->size() != 1)
+    return bad_request("a command must be an object with one member, e.g. {\"publish\": {...}}");
+  const json::value* body = command->if_contains("publish");
+  if (body == nullptr) {
+    command_error e;
+    e.code = core::status::not_found;
+    e.message = "unknown command: only \"publish\" is supported";
+    return e;
+  }
+  const std::optional<std::string_view> raw = find_json_member(source, "publish");
+  if (!body->is_object() || !raw) return bad_request("field 'publish' must be an object");
+  return read_publish(body->get_object(), *raw);
+}
+
+batch_request_result read_batch(const json::object& object, std::string_view source) {
+  const json::value* commands = object.if_contains("commands");
+  const json::array* list = commands ? commands->if_array() : nullptr;
+  if (list == nullptr || list->empty())
+    return bad_request("field 'commands' must be a non-empty array");
+  const std::optional<std::string_view> raw = find_json_member(source, "commands");
+  const std::vector<std::string_view> items =
+      raw ? json_array_items(*raw) : std::vector<std::string_view>{};
+  if (items.size() != list->size())
+    return bad_request("field 'commands' could not be located in the JSON text");
+  batch_request request;
+  request.commands.reserve(list->size());
+  for (std::size_t i = 0; i < list->size(); ++i)
+    request.commands.push_back(read_batch_command((*list)[i], items[i]));
+  return request;
+}
+
 }  // namespace
 
 std::string_view op_name(op kind) noexcept {
@@ -296,6 +330,10 @@ publish_request_result parse_publish_body(std::string_view json_text, std::size_
 
 broadcast_request_result parse_broadcast_body(std::string_view json_text, std::size_t max_size) {
   return parse_object<broadcast_request_result>(json_text, max_size, read_broadcast);
+}
+
+batch_request_result parse_batch_body(std::string_view json_text, std::size_t max_size) {
+  return parse_object<batch_request_result>(json_text, max_size, read_batch);
 }
 
 }  // namespace triplex::protocol

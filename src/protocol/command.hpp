@@ -73,10 +73,20 @@ struct broadcast_request {
 using publish_request_result = std::variant<publish_request, command_error>;
 using broadcast_request_result = std::variant<broadcast_request, command_error>;
 
+// Body of `POST /api/batch`: {"commands": [{"publish": {<publish body>}}, ...]}, a non-empty
+// array. Each command is parsed on its own: a bad one becomes an error in its place (400 for a
+// malformed command or publish body, 404 for an unknown method), the others still run.
+struct batch_request {
+  std::vector<publish_request_result> commands;
+};
+using batch_request_result = std::variant<batch_request, command_error>;
+
 // Parse the HTTP bodies with the same rules and error codes as parse_command (id never set).
 publish_request_result parse_publish_body(std::string_view json_text,
                                           std::size_t max_size = default_max_command_size);
 broadcast_request_result parse_broadcast_body(std::string_view json_text,
                                               std::size_t max_size = default_max_command_size);
+batch_request_result parse_batch_body(std::string_view json_text,
+                                      std::size_t max_size = default_max_command_size);
 
 }  // namespace triplex::protocol

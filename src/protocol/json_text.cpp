@@ -182,6 +182,22 @@ std::optional<std::string_view> find_json_member(std::string_view t, std::string
   return found;
 }
 
+std::vector<std::string_view> json_array_items(std::string_view t) {
+  std::vector<std::string_view> out;
+  std::size_t i = skip_space(t, 0);
+  if (i >= t.size() || t[i] != '[') return out;
+  i = skip_space(t, i + 1);
+  while (i < t.size() && t[i] != ']') {
+    const std::size_t end = skip_value(t, i);
+    if (end <= i) break;
+    out.push_back(t.substr(i, end - i));
+    i = skip_space(t, end);
+    if (i >= t.size() || t[i] != ',') break;
+    i = skip_space(t, i + 1);
+  }
+  return out;
+}
+
 void append_minified_json(std::string& out, std::string_view t) {
   std::size_t i = 0;
   while (i < t.size()) {

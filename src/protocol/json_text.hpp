@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace triplex::protocol {
 
@@ -34,5 +35,10 @@ std::optional<std::string_view> find_json_member(std::string_view object_text,
 // Appends `value_text`, valid JSON text, without the whitespace outside strings. Everything
 // else (number spellings, string escapes) is copied byte for byte.
 void append_minified_json(std::string& out, std::string_view value_text);
+
+// In `array_text`, JSON text already accepted by a JSON parser whose root is an array, the raw
+// text of each element, in order (empty when the root is not an array). On text that is not
+// valid JSON the result is unspecified but memory-safe.
+std::vector<std::string_view> json_array_items(std::string_view array_text);
 
 }  // namespace triplex::protocol

@@ -59,6 +59,15 @@ void check_bodies(std::string_view text) {
     check_data(text, body->data);
     if (body->channels.empty()) std::abort();
   }
+  const auto batch = protocol::parse_batch_body(text);
+  if (const auto* body = std::get_if<protocol::batch_request>(&batch)) {
+    if (body->commands.empty()) std::abort();
+    for (const auto& c : body->commands) {
+      const auto* p = std::get_if<protocol::publish_request>(&c);
+      if (p && !triplex::core::is_valid_channel_name(p->channel)) std::abort();
+      if (p && p->data.empty()) std::abort();
+    }
+  }
 }
 
 }  // namespace

@@ -146,6 +146,38 @@ test('broadcast reaches every listed channel', T(), async () => {
   }
 });
 
+test('batch publishes each command in order; a bad one is an error in its place', T(), async () => {
+  const a = uniq('bta');
+  const b = uniq('btb');
+  const w = await ws('ws-batch');
+  await w.subscribe(a);
+  await w.subscribe(b);
+  const before = await server.metric(...METRIC.rejected('bad_channel'));
+  const r = await server.api('batch', { commands: [
+    { publish: { channel: a, data: { n: 1 } } },
+    { publish: { channel: 'not a channel', data: 1 } },
+    { publish: { channel: b, data: { n: 2 }, ephemeral: true } },
+    { publish: { channel: a, data: { n: 3 } } },
+    { unknown: {} },
+  ] });
+  assert.equal(r.status, 200, r.text);
+  const replies = r.json.replies;
+  assert.equal(replies.length, 5);
+  assert.deepEqual(replies[0].publish.offset, 1);
+  assert.equal(replies[1].error.code, 400);
+  assert.deepEqual(replies[2], { publish: {} }, 'ephemeral: no position');
+  assert.equal(replies[3].publish.offset, 2);
+  assert.equal(replies[4].error.code, 404);
+  // In publish order: a#1, b (ephemeral), a#2 (the inbox skips what does not match).
+  assert.deepEqual((await w.nextOn(a)).data, { n: 1 });
+  assert.deepEqual((await w.nextOn(b, undefined, ['message'])).data, { n: 2 });
+  const a2 = await w.nextOn(a);
+  assert.deepEqual([a2.offset, a2.data.n], [2, 3]);
+  assert.ok(await server.metric(...METRIC.rejected('bad_channel')) > before, 'the bad command is counted');
+  const empty = await server.api('batch', { commands: [] });
+  assert.equal(empty.status, 400);
+});
+
 test('client publish over WS in a client_publish namespace fans out; elsewhere it is 403', T(), async () => {
   const ch = uniq('cp', 'doc');
   const reader = await ws('reader');

@@ -368,5 +368,45 @@ TEST(BroadcastBody, Errors) {
   }
 }
 
+TEST(BatchBody, ParsesEachPublishInOrderKeepingDataAsSent) {
+  const auto r = parse_batch_body(
+      R"({"commands":[{"publish":{"channel":"a","data":{"n": 1.50}}},)"
+      R"( {"publish":{"channel":"b","data":"x,]}","ephemeral":true,"key":"k"}}]})");
+  ASSERT_TRUE(std::holds_alternative<batch_request>(r));
+  const auto& cmds = std::get<batch_request>(r).commands;
+  ASSERT_EQ(cmds.size(), 2u);
+  const auto& a = std::get<publish_request>(cmds[0]);
+  EXPECT_EQ(a.channel, "a");
+  EXPECT_EQ(a.data, R"({"n":1.50})");
+  const auto& b = std::get<publish_request>(cmds[1]);
+  EXPECT_EQ(b.channel, "b");
+  EXPECT_EQ(b.data, R"("x,]}")");
+  EXPECT_TRUE(b.ephemeral);
+  EXPECT_EQ(b.key, "k");
+}
+
+TEST(BatchBody, ABadCommandIsAnErrorInItsPlace) {
+  const auto r = parse_batch_body(
+      R"({"commands":[{"publish":{"channel":"bad name","data":1}},{"broadcast":{}},)"
+      R"(7,{"publish":1},{"publish":{"channel":"ok","data":2}}]})");
+  ASSERT_TRUE(std::holds_alternative<batch_request>(r));
+  const auto& cmds = std::get<batch_request>(r).commands;
+  ASSERT_EQ(cmds.size(), 5u);
+  EXPECT_EQ(std::get<command_error>(cmds[0]).code, core::status::bad_request);
+  EXPECT_TRUE(mentions(std::get<command_error>(cmds[0]), "channel"));
+  EXPECT_EQ(std::get<command_error>(cmds[1]).code, core::status::not_found);
+  EXPECT_EQ(std::get<command_error>(cmds[2]).code, core::status::bad_request);
+  EXPECT_EQ(std::get<command_error>(cmds[3]).code, core::status::bad_request);
+  EXPECT_EQ(std::get<publish_request>(cmds[4]).data, "2");
+}
+
+TEST(BatchBody, Errors) {
+  for (const char* text : {R"({})", R"({"commands":[]})", R"({"commands":{}})", R"([1])", "{"}) {
+    const auto r = parse_batch_body(text);
+    ASSERT_TRUE(std::holds_alternative<command_error>(r)) << text;
+    EXPECT_EQ(std::get<command_error>(r).code, core::status::bad_request) << text;
+  }
+}
+
 }  // namespace
 }  // namespace triplex::protocol

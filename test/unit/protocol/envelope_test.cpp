@@ -204,5 +204,12 @@ TEST(Envelope, HttpErrorBody) {
             R"({"error":{"code":503,"message":""}})");
 }
 
+TEST(JsonText, ArrayItemsAreTheRawElements) {
+  EXPECT_EQ(json_array_items(R"( [ 1 , "a,]" ,{"b":[2,3]}, [] ,null] )"),
+            (std::vector<std::string_view>{"1", R"("a,]")", R"({"b":[2,3]})", "[]", "null"}));
+  EXPECT_TRUE(json_array_items("[]").empty());
+  EXPECT_TRUE(json_array_items(R"({"a":1})").empty()) << "not an array";
+}
+
 }  // namespace
 }  // namespace triplex::protocol
