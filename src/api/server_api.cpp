@@ -100,6 +100,43 @@ void api_publish(transport::worker_context& ctx, const protocol::http_request& r
   publish(ctx, std::move(std::get<protocol::publish_request>(parsed)), std::move(respond));
 }
 
+namespace {
+
+// Collects the JSON replies of `n` operations answered in any order, then responds once with
+// {"<field>":[reply 0, ..., reply n-1]}. Every answer comes back to the calling worker (the
+// broker's contract), so the shared state needs no lock.
+class ordered_replies {
+ public:
+  static std::shared_ptr<ordered_replies> make(std::size_t n, std::string_view field,
+                                               respond_fn respond) {
+    return std::shared_ptr<ordered_replies>(new ordered_replies(n, field, std::move(respond)));
+  }
+
+  void set(std::size_t i, std::string reply) {
+    replies_[i] = std::move(reply);
+    if (--left_ > 0) return;
+    std::string body = "{\"" + field_ + "\":[";
+    for (std::size_t k = 0; k < replies_.size(); ++k)
+      body += (k ? "," : "") + replies_[k];
+    respond_(json_response(body + "]}"));
+  }
+
+ private:
+  ordered_replies(std::size_t n, std::string_view field, respond_fn respond)
+      : replies_(n), left_(n), field_(field), respond_(std::move(respond)) {}
+  std::vector<std::string> replies_;
+  std::size_t left_;
+  std::string field_;
+  respond_fn respond_;
+};
+
+std::string publish_reply_json(const broker::publish_result& res) {
+  return res.status == core::status::ok ? protocol::position_json(res.pos)
+                                        : protocol::http_error_body(res.status, res.error);
+}
+
+}  // namespace
+
 void api_broadcast(transport::worker_context& ctx, const protocol::http_request& req,
                    respond_fn respond) {
   auto parsed = protocol::parse_broadcast_body(req.body, ctx.cfg->max_body_bytes);
@@ -109,25 +146,11 @@ void api_broadcast(transport::worker_context& ctx, const protocol::http_request&
   }
   auto& b = std::get<protocol::broadcast_request>(parsed);
   count_publish(ctx, false, b.channels.size());
-  // Every answer comes back to this worker, so the shared state needs no lock.
-  struct gather {
-    std::vector<std::string> results;
-    std::size_t left;
-    respond_fn respond;
-  };
-  auto g = std::make_shared<gather>(
-      gather{std::vector<std::string>(b.channels.size()), b.channels.size(), std::move(respond)});
+  auto replies = ordered_replies::make(b.channels.size(), "results", std::move(respond));
   for (std::size_t i = 0; i < b.channels.size(); ++i) {
     broker::publish_request breq{b.channels[i], b.data, false, {}};
-    ctx.broker->publish(ctx.id, std::move(breq), [g, i](broker::publish_result res) {
-      g->results[i] = res.status == core::status::ok
-                          ? protocol::position_json(res.pos)
-                          : protocol::http_error_body(res.status, res.error);
-      if (--g->left > 0) return;
-      std::string body = "{\"results\":[";
-      for (std::size_t k = 0; k < g->results.size(); ++k)
-        body += (k ? "," : "") + g->results[k];
-      g->respond(json_response(body + "]}"));
+    ctx.broker->publish(ctx.id, std::move(breq), [replies, i](broker::publish_result res) {
+      replies->set(i, publish_reply_json(res));
     });
   }
 }
@@ -140,38 +163,22 @@ void api_batch(transport::worker_context& ctx, const protocol::http_request& req
     return respond(error(err->code, err->message));
   }
   auto& commands = std::get<protocol::batch_request>(parsed).commands;
-  // Every answer comes back to this worker, so the shared state needs no lock.
-  struct gather {
-    std::vector<std::string> replies;
-    std::size_t left;
-    respond_fn respond;
-  };
-  auto g = std::make_shared<gather>(
-      gather{std::vector<std::string>(commands.size()), commands.size(), std::move(respond)});
-  auto finish_one = [g](std::size_t i, std::string reply) {
-    g->replies[i] = std::move(reply);
-    if (--g->left > 0) return;
-    std::string body = "{\"replies\":[";
-    for (std::size_t k = 0; k < g->replies.size(); ++k)
-      body += (k ? "," : "") + g->replies[k];
-    g->respond(json_response(body + "]}"));
-  };
+  auto replies = ordered_replies::make(commands.size(), "replies", std::move(respond));
   for (std::size_t i = 0; i < commands.size(); ++i) {
     if (auto* err = std::get_if<protocol::command_error>(&commands[i])) {
       ctx.metrics->rejected[reason_of(*err)].inc();
-      finish_one(i, protocol::http_error_body(err->code, err->message));
+      replies->set(i, protocol::http_error_body(err->code, err->message));
       continue;
     }
     auto& p = std::get<protocol::publish_request>(commands[i]);
     count_publish(ctx, p.ephemeral);
     broker::publish_request breq{std::move(p.channel), std::move(p.data), p.ephemeral,
                                  std::move(p.key)};
-    ctx.broker->publish(ctx.id, std::move(breq), [finish_one, i](broker::publish_result res) {
-      if (res.status != core::status::ok)
-        return finish_one(i, protocol::http_error_body(res.status, res.error));
-      finish_one(i, "{\"publish\":" +
-                        (res.pos.offset ? protocol::position_json(res.pos) : std::string("{}")) +
-                        "}");
+    ctx.broker->publish(ctx.id, std::move(breq), [replies, i](broker::publish_result res) {
+      if (res.status != core::status::ok) return replies->set(i, publish_reply_json(res));
+      replies->set(i, "{\"publish\":" +
+                          (res.pos.offset ? protocol::position_json(res.pos) : std::string("{}")) +
+                          "}");
     });
   }
 }
