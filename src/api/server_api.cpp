@@ -76,13 +76,28 @@ reason reason_of(const protocol::command_error& e) {
   return e.message.find("channel") != std::string::npos ? reason::bad_channel : reason::bad_json;
 }
 
-void publish(transport::worker_context& ctx, protocol::publish_request p, respond_fn respond) {
+namespace {
+
+// Counts and hands one parsed publish to the broker.
+void start_publish(transport::worker_context& ctx, protocol::publish_request p,
+                   broker::broker::publish_handler h) {
   count_publish(ctx, p.ephemeral);
   broker::publish_request breq{std::move(p.channel), std::move(p.data), p.ephemeral,
                                std::move(p.key)};
-  ctx.broker->publish(ctx.id, std::move(breq), [respond](broker::publish_result res) {
+  ctx.broker->publish(ctx.id, std::move(breq), std::move(h));
+}
+
+// The answer to an accepted publish: its position, or {} for an ephemeral message.
+std::string published_json(const broker::publish_result& res) {
+  return res.pos.offset ? protocol::position_json(res.pos) : "{}";
+}
+
+}  // namespace
+
+void publish(transport::worker_context& ctx, protocol::publish_request p, respond_fn respond) {
+  start_publish(ctx, std::move(p), [respond](broker::publish_result res) {
     if (res.status != core::status::ok) return respond(error(res.status, res.error));
-    respond(json_response(res.pos.offset ? protocol::position_json(res.pos) : "{}"));
+    respond(json_response(published_json(res)));
   });
 }
 
@@ -171,14 +186,9 @@ void api_batch(transport::worker_context& ctx, const protocol::http_request& req
       continue;
     }
     auto& p = std::get<protocol::publish_request>(commands[i]);
-    count_publish(ctx, p.ephemeral);
-    broker::publish_request breq{std::move(p.channel), std::move(p.data), p.ephemeral,
-                                 std::move(p.key)};
-    ctx.broker->publish(ctx.id, std::move(breq), [replies, i](broker::publish_result res) {
+    start_publish(ctx, std::move(p), [replies, i](broker::publish_result res) {
       if (res.status != core::status::ok) return replies->set(i, publish_reply_json(res));
-      replies->set(i, "{\"publish\":" +
-                          (res.pos.offset ? protocol::position_json(res.pos) : std::string("{}")) +
-                          "}");
+      replies->set(i, "{\"publish\":" + published_json(res) + "}");
     });
   }
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { Triplex } from '../src/triplex.js';
 import { ElectedTriplex, createTriplex } from '../src/shared.js';
-import { startServer, uniq, waitFor } from './lib/server.mjs';
+import { record, startServer, uniq, waitFor } from './lib/server.mjs';
 
 const CONFIG = `
 [namespaces.doc]
@@ -41,17 +41,6 @@ function memoryLocks() {
   };
 }
 
-function recorder(t, channel, opts = {}) {
-  const r = { messages: [], gaps: [], errors: [] };
-  r.sub = t.subscribe(channel, {
-    ...opts,
-    onMessage: (d) => r.messages.push(d),
-    onGap: (e) => r.gaps.push(e),
-    onError: (e) => r.errors.push(e),
-  });
-  return r;
-}
-
 test('tabs elect a leader: one connection, proxied calls, and a handover that loses nothing',
   { timeout: 20000 }, async () => {
     const locks = memoryLocks();
@@ -71,9 +60,9 @@ test('tabs elect a leader: one connection, proxied calls, and a handover that lo
     assert.ok(!b.isLeader && !c.isLeader);
 
     const ch = uniq('doc');
-    const ra = recorder(a, ch);
-    const rb = recorder(b, ch);
-    const rc = recorder(c, ch);
+    const ra = record(a, ch);
+    const rb = record(b, ch);
+    const rc = record(c, ch);
     await waitFor(() => a.state === 'connected' && b.state === 'connected' && rb.sub.transport === 'websocket',
       5000, 'connected through the leader');
     assert.equal(made.length, 1, 'one client for the three tabs');
@@ -104,7 +93,7 @@ test('tabs elect a leader: one connection, proxied calls, and a handover that lo
     // A tab joining now learns the channel's position at once (no message needed), so that it
     // too resumes from there after the next handover.
     const d = tab();
-    const rd = recorder(d, ch);
+    const rd = record(d, ch);
     await waitFor(() => rd.sub.position?.offset === 5, 3000, 'late tab gets the position');
 
     // The leader crashes (no goodbye: only its lock is released, as when a tab dies).

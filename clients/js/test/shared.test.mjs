@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { Triplex } from '../src/triplex.js';
 import { SharedTriplex, serveTabs } from '../src/shared.js';
-import { startServer, uniq, waitFor } from './lib/server.mjs';
+import { record, startServer, uniq, waitFor } from './lib/server.mjs';
 
 const CONFIG = `
 [namespaces.doc]
@@ -19,25 +19,20 @@ let server;
 before(async () => { server = await startServer(CONFIG); });
 after(async () => { await server.stop(); });
 
-function recorder(t, channel, opts = {}) {
-  const r = { messages: [], joins: [], errors: [] };
-  r.sub = t.subscribe(channel, {
-    ...opts,
-    onMessage: (d) => r.messages.push(d),
-    onJoin: (e) => r.joins.push(e),
-    onError: (e) => r.errors.push(e),
-  });
-  return r;
+// A hub whose connections are real Triplex clients over `ws`; `made` lists them.
+function wsHub(opts) {
+  const made = [];
+  const hub = serveTabs((url, o) => {
+    const t = new Triplex(url, { ...o, WebSocket, storage: null });
+    made.push(t);
+    return t;
+  }, opts);
+  return { hub, made };
 }
 
 test('two tabs, one connection: both receive, presence counts one client, late tab replays',
   { timeout: 15000 }, async () => {
-    const made = [];
-    const hub = serveTabs((url, o) => {
-      const t = new Triplex(url, { ...o, WebSocket, storage: null });
-      made.push(t);
-      return t;
-    });
+    const { hub, made } = wsHub();
     const tab = () => {
       const { port1, port2 } = new MessageChannel();
       hub.connect(port1);
@@ -46,8 +41,8 @@ test('two tabs, one connection: both receive, presence counts one client, late t
     const a = tab();
     const b = tab();
     const ch = uniq('doc');
-    const ra = recorder(a.t, ch);
-    const rb = recorder(b.t, ch);
+    const ra = record(a.t, ch);
+    const rb = record(b.t, ch);
     await waitFor(() => ra.sub.transport === 'websocket' && a.t.state === 'connected', 5000, 'connected');
     assert.equal(made.length, 1, 'one client for both tabs');
     const p1 = await a.t.publish(ch, 1);
@@ -61,7 +56,7 @@ test('two tabs, one connection: both receive, presence counts one client, late t
 
     // A third tab resuming from before message 1 gets the replay, then live messages, once each.
     const c = tab();
-    const rc = recorder(c.t, ch, { since: { epoch: p1.epoch, offset: 0 } });
+    const rc = record(c.t, ch, { since: { epoch: p1.epoch, offset: 0 } });
     await waitFor(() => rc.messages.length === 2, 5000, 'replay for the late tab');
     await server.publish(ch, 3);
     await waitFor(() => [ra, rb, rc].every((r) => r.messages.length === 3), 5000, 'live to all');
@@ -82,17 +77,12 @@ test('two tabs, one connection: both receive, presence counts one client, late t
 
 test('a tab dropped for silence (throttled timers) starts over on its next message, losing nothing',
   { timeout: 15000 }, async () => {
-    const made = [];
-    const hub = serveTabs((url, o) => {
-      const t = new Triplex(url, { ...o, WebSocket, storage: null });
-      made.push(t);
-      return t;
-    }, { heartbeatMs: 100 }); // the tab pings every 5 s: dropped after 300 ms
+    const { hub, made } = wsHub({ heartbeatMs: 100 }); // the tab pings every 5 s: dropped after 300 ms
     const { port1, port2 } = new MessageChannel();
     hub.connect(port1);
     const a = new SharedTriplex(server.base, {}, port2);
     const ch = uniq('doc');
-    const ra = recorder(a, ch);
+    const ra = record(a, ch);
     await waitFor(() => ra.sub.position && a.state === 'connected', 5000, 'connected');
     await a.publish(ch, 1);
     await waitFor(() => ra.messages.length === 1, 5000, 'first message');
